@@ -1,0 +1,79 @@
+# Boucle — local stack and checks. `make up` runs everything; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export BOUCLE_DEMO_WRITE_KEY ?= demo-write-key
+COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
+
+.PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
+        lint bench logs
+
+help:
+	@echo "make up      start Kafka, PostgreSQL and the four services (idempotent)"
+	@echo "make down    stop what make up started"
+	@echo "make status  what is running"
+	@echo "make test    lint, then unit, integration and end-to-end tests on real Kafka + Postgres"
+	@echo "make bench   collector benchmark against raw-producer and bare-endpoint ceilings"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+infra: venv
+	deploy/postgres.sh ensure
+	deploy/kafka.sh start
+	$(MAKE) --no-print-directory migrate
+
+migrate: venv
+	$(BIN)/alembic -c deploy/alembic.ini upgrade head
+
+seed: venv
+	$(BIN)/python -m services.collector sources seed-demo
+
+up: infra seed
+	deploy/services.sh start
+	@echo
+	@echo "Boucle is up:"
+	@echo "  collector    $(COLLECTOR_URL)  (Segment API: /v1/track, /v1/page, /v1/batch…)"
+	@echo "  sessionizer  http://$${SESSIONIZER__HOST:-127.0.0.1}:$${SESSIONIZER__PORT:-8001}/v1/journeys/{id}"
+	@echo "  attribution  http://$${ATTRIBUTION__HOST:-127.0.0.1}:$${ATTRIBUTION__PORT:-8002}/v1/attribution"
+	@echo "  feedback     http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
+	@echo "  metrics      /metrics on every port; health /healthz, /readyz"
+	@echo "  demo write key: $(BOUCLE_DEMO_WRITE_KEY)   logs: .run/logs/"
+
+down:
+	-deploy/services.sh stop
+	-deploy/kafka.sh stop
+	-deploy/postgres.sh stop
+
+status:
+	-deploy/services.sh status
+	-deploy/kafka.sh status
+	-deploy/postgres.sh status
+
+lint: venv
+	$(BIN)/ruff check shared services tests bench deploy/migrations
+	$(BIN)/mypy
+
+test: infra lint
+	$(BIN)/pytest -q tests
+
+test-unit: venv
+	$(BIN)/pytest -q tests/unit
+
+test-integration: infra
+	$(BIN)/pytest -q tests/integration
+
+test-e2e: infra
+	$(BIN)/pytest -q tests/e2e
+
+bench: infra
+	$(BIN)/python -m bench.collector
+
+logs:
+	tail -n 50 -F .run/logs/*.log

@@ -1,0 +1,57 @@
+"""``python -m services.attribution``: credit conversions to touchpoints, serve the totals."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.attribution.api import attribution_router
+from services.attribution.crediting import Attributor
+from services.attribution.settings import AttributionSettings
+from shared.codec import json_decoder
+from shared.consumer import ConsumerWiring
+from shared.events import JourneyRecord
+from shared.log import configure_logging
+from shared.service import Build, ConsumerServiceConfig, ServiceParts, run_consumer_service
+
+
+def build(settings: AttributionSettings) -> Build:
+    options = settings.attribution
+    attributor = Attributor(
+        models=options.models,
+        lookback=timedelta(days=options.lookback_days),
+        credits_topic=settings.topics.credits,
+    )
+
+    def parts(sessions: async_sessionmaker[AsyncSession], _: CollectorRegistry) -> ServiceParts:
+        wiring = ConsumerWiring(
+            topics=[settings.topics.journeys],
+            decode=json_decoder(JourneyRecord),
+            handle=attributor,
+            dead_letter_topic=settings.topics.dead_letter,
+        )
+        return ServiceParts(
+            wiring=wiring, router=attribution_router(sessions, models=tuple(options.models))
+        )
+
+    return parts
+
+
+def main() -> None:
+    settings = AttributionSettings()
+    configure_logging("attribution", settings.log)
+    config = ConsumerServiceConfig(
+        name="attribution",
+        http=settings.attribution,
+        consumer=settings.attribution.consumer,
+        kafka=settings.kafka,
+        database=settings.database,
+    )
+    asyncio.run(run_consumer_service(config, build(settings)))
+
+
+if __name__ == "__main__":
+    main()

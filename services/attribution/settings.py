@@ -1,0 +1,35 @@
+"""Attribution settings: the shared groups plus ``ATTRIBUTION__*``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from shared.settings import (
+    ENV_CONFIG,
+    ConsumerSettings,
+    DatabaseSettings,
+    HttpSettings,
+    KafkaSettings,
+    LogSettings,
+    TopicSettings,
+)
+
+
+class AttributionOptions(HttpSettings):
+    port: int = 8002
+    consumer: ConsumerSettings = Field(
+        default_factory=lambda: ConsumerSettings(group_id="boucle-attribution")
+    )
+    lookback_days: float = 30.0
+    models: list[str] = Field(default_factory=lambda: ["last_touch", "first_touch", "linear"])
+
+
+class AttributionSettings(BaseSettings):
+    model_config = ENV_CONFIG
+
+    attribution: AttributionOptions = Field(default_factory=AttributionOptions)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    log: LogSettings = Field(default_factory=LogSettings)

@@ -1,0 +1,230 @@
+"""The collector's HTTP API: Segment Tracking API calls in, enriched events to Kafka out.
+
+A 2xx means Kafka acknowledged every accepted event (acks=all); when it cannot, the answer is a
+503 with ``Retry-After`` and the client keeps the events to send again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+from pydantic import TypeAdapter, ValidationError
+
+from services.collector.body import TooLarge, basic_username, read_capped
+from services.collector.enrichment import enrich
+from services.collector.segment import batch_items, parse_json, parse_message
+from services.collector.settings import CollectorOptions
+from services.collector.sources import Source, SourceDirectory
+from shared.errors import BadInput, DependencyDown
+from shared.events import EventType, TrackingEvent
+from shared.metrics import CollectorMetrics
+from shared.ops import ReadinessCheck, ops_router
+from shared.producer import EventProducer, OutgoingRecord, dead_letter
+from shared.settings import TopicSettings
+
+SINGLE_CALLS: tuple[EventType, ...] = ("track", "page", "screen", "identify", "group", "alias")
+_datetime = TypeAdapter(datetime)
+
+
+class Unauthorized(Exception):
+    pass
+
+
+class Ingestor:
+    """Validates, enriches and publishes; everything the routes do besides HTTP."""
+
+    def __init__(
+        self,
+        producer: EventProducer,
+        sources: SourceDirectory,
+        *,
+        options: CollectorOptions,
+        topics: TopicSettings,
+        metrics: CollectorMetrics,
+    ) -> None:
+        self.producer = producer
+        self.sources = sources
+        self.options = options
+        self.topics = topics
+        self.metrics = metrics
+
+    async def authenticate(self, request: Request, body: Any) -> Source:
+        key = basic_username(request.headers.get("authorization"))
+        if key is None and isinstance(body, dict) and isinstance(body.get("writeKey"), str):
+            key = body["writeKey"]
+        source = await self.sources.authenticate(key) if key else None
+        if source is None:
+            raise Unauthorized
+        return source
+
+    async def single(self, request: Request, call: EventType) -> dict[str, Any]:
+        received_at = datetime.now(UTC)
+        self.metrics.received.labels("single").inc()
+        body = await read_capped(request, limit=self.options.limits.max_event_bytes)
+        raw = parse_json(body)
+        source = await self.authenticate(request, raw)
+        message = parse_message(raw, call=call)
+        event = enrich(
+            message,
+            source_id=source.source_id,
+            received_at=received_at,
+            sent_at=None,
+            offline=source.kind == "offline",
+        )
+        await self.publish([event], [])
+        return {"success": True}
+
+    async def batch(self, request: Request) -> dict[str, Any]:
+        received_at = datetime.now(UTC)
+        body = await read_capped(request, limit=self.options.limits.max_request_bytes)
+        raw = parse_json(body)
+        source = await self.authenticate(request, raw)
+        items = batch_items(raw, max_events=self.options.limits.max_batch_events)
+        self.metrics.received.labels("batch").inc(len(items))
+        sent_at = _sent_at(raw)
+        events: list[TrackingEvent] = []
+        rejected: list[dict[str, Any]] = []
+        dead: list[OutgoingRecord] = []
+        for index, item in enumerate(items):
+            try:
+                events.append(self._enriched(item, index, source, received_at, sent_at))
+            except BadInput as exc:
+                rejected.append({"index": index, "reason": exc.message, "field": exc.field})
+                dead.append(self._dead_letter(item, exc, source, index, received_at))
+                self.metrics.rejected.labels(exc.code).inc()
+        await self.publish(events, dead)
+        return {"success": True, "accepted": len(events), "rejected": rejected}
+
+    def _enriched(
+        self, item: Any, index: int, source: Source, received_at: datetime, sent_at: datetime | None
+    ) -> TrackingEvent:
+        size = len(json.dumps(item, separators=(",", ":")).encode())
+        if size > self.options.limits.max_event_bytes:
+            raise TooLarge(
+                f"event is {size} bytes; the limit is "
+                f"{self.options.limits.max_event_bytes} per event"
+            )
+        message = parse_message(item, call=None, where=f"batch[{index}]")
+        return enrich(
+            message,
+            source_id=source.source_id,
+            received_at=received_at,
+            sent_at=sent_at,
+            offline=source.kind == "offline",
+        )
+
+    def _dead_letter(
+        self, item: Any, exc: BadInput, source: Source, index: int, received_at: datetime
+    ) -> OutgoingRecord:
+        return dead_letter(
+            topic=self.topics.dead_letter,
+            key=source.source_id,
+            reason=exc.message,
+            payload=json.dumps(item).encode(),
+            origin=(
+                ("origin", "collector"),
+                ("source-id", source.source_id),
+                ("batch-index", str(index)),
+                ("received-at", received_at.isoformat()),
+            ),
+        )
+
+    async def publish(
+        self, events: Sequence[TrackingEvent], dead: Sequence[OutgoingRecord]
+    ) -> None:
+        records = [
+            OutgoingRecord(topic=self.topics.raw_events, key=event.actor_id, value=event.to_bytes())
+            for event in events
+        ]
+        started = time.perf_counter()
+        try:
+            await self.producer.send_all([*records, *dead])
+        except DependencyDown:
+            self.metrics.publish_errors.inc()
+            raise
+        self.metrics.publish_latency.observe(time.perf_counter() - started)
+        for event in events:
+            self.metrics.accepted.labels(event.type).inc()
+        self.metrics.dead_lettered.inc(len(dead))
+
+
+def _sent_at(raw: dict[str, Any]) -> datetime | None:
+    if raw.get("sentAt") in (None, ""):
+        return None
+    try:
+        return _datetime.validate_python(raw["sentAt"])
+    except ValidationError as exc:
+        raise BadInput("sentAt: must be an ISO-8601 date-time", field="sentAt") from exc
+
+
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"success": False, "error": code, "message": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def create_app(
+    ingestor: Ingestor, *, registry: CollectorRegistry, checks: Mapping[str, ReadinessCheck]
+) -> FastAPI:
+    app = FastAPI(title="Boucle collector", version="1")
+    app.include_router(ops_router(registry=registry, checks=checks))
+    metrics = ingestor.metrics
+
+    @app.exception_handler(BadInput)
+    async def bad_input(_: Request, exc: BadInput) -> JSONResponse:
+        metrics.rejected.labels(exc.code).inc()
+        status = 413 if isinstance(exc, TooLarge) else 400
+        return _error(status, exc.code, exc.message, field=exc.field)
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, __: Unauthorized) -> JSONResponse:
+        metrics.rejected.labels("unauthorized").inc()
+        return _error(
+            401,
+            "unauthorized",
+            "unknown or disabled write key: send it as the HTTP "
+            "Basic username or as the writeKey field of the body",
+            headers={"WWW-Authenticate": 'Basic realm="boucle"'},
+        )
+
+    @app.exception_handler(DependencyDown)
+    async def dependency_down(_: Request, exc: DependencyDown) -> JSONResponse:
+        metrics.rejected.labels("unavailable").inc()
+        return _error(
+            503,
+            "unavailable",
+            f"{exc.dependency} is unavailable; nothing was accepted, retry later",
+            headers={"Retry-After": "5"},
+        )
+
+    for call in SINGLE_CALLS:
+        _add_single_route(app, ingestor, call)
+
+    @app.post("/v1/batch")
+    @app.post("/v1/import")
+    async def batch(request: Request) -> dict[str, Any]:
+        return await ingestor.batch(request)
+
+    return app
+
+
+def _add_single_route(app: FastAPI, ingestor: Ingestor, call: EventType) -> None:
+    async def single(request: Request) -> dict[str, Any]:
+        return await ingestor.single(request, call)
+
+    app.add_api_route(f"/v1/{call}", single, methods=["POST"], name=call)

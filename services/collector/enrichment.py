@@ -1,0 +1,106 @@
+"""Turns a validated Segment message into the enriched event Boucle publishes. Pure."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.collector.campaign import (
+    campaign_from,
+    click_ids_from,
+    external_referrer,
+    query_params,
+)
+from services.collector.channels import TrafficSignals, classify
+from services.collector.segment import SegmentMessage
+from shared.events import TrackingEvent
+
+# Clients with a clock far ahead would otherwise place events in the future.
+MAX_FUTURE_SKEW = timedelta(hours=23)
+
+
+def event_time(
+    original: datetime | None, sent_at: datetime | None, received_at: datetime
+) -> tuple[datetime, tuple[str, ...]]:
+    """Segment's skew correction: received - (sentAt - originalTimestamp), clamped to now."""
+    if original is None:
+        return received_at, ()
+    original = _aware(original)
+    corrected = received_at - (_aware(sent_at) - original) if sent_at is not None else original
+    if corrected > received_at + MAX_FUTURE_SKEW:
+        return received_at, ("timestamp_in_future",)
+    return corrected, ()
+
+
+def _aware(moment: datetime) -> datetime:
+    """Timestamps without an offset are UTC, as Segment's libraries send them."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def page_url_of(message: SegmentMessage) -> str | None:
+    page = message.context.get("page")
+    url = page.get("url") if isinstance(page, dict) else None
+    if not url and message.type == "page":
+        url = message.properties.get("url")
+    return str(url) if url else None
+
+
+def referrer_of(message: SegmentMessage) -> str | None:
+    page = message.context.get("page")
+    referrer = page.get("referrer") if isinstance(page, dict) else None
+    if not referrer and message.type == "page":
+        referrer = message.properties.get("referrer")
+    return str(referrer) if referrer else None
+
+
+def enrich(
+    message: SegmentMessage,
+    *,
+    source_id: str,
+    received_at: datetime,
+    sent_at: datetime | None,
+    offline: bool = False,
+) -> TrackingEvent:
+    page_url = page_url_of(message)
+    params = query_params(page_url)
+    campaign_context = message.context.get("campaign")
+    campaign = campaign_from(
+        campaign_context if isinstance(campaign_context, dict) else None, params
+    )
+    click_ids = click_ids_from(params)
+    referrer_host = external_referrer(referrer_of(message), page_url)
+    original = message.originalTimestamp or message.timestamp
+    timestamp, flags = event_time(original, message.sentAt or sent_at, received_at)
+    signals = TrafficSignals(
+        campaign=campaign, click_ids=click_ids, referrer_host=referrer_host, offline=offline
+    )
+    return TrackingEvent(
+        message_id=message.messageId or str(uuid.uuid4()),
+        type=message.type,
+        source_id=source_id,
+        anonymous_id=message.anonymousId,
+        user_id=message.userId,
+        previous_id=message.previousId,
+        group_id=message.groupId,
+        event=message.event,
+        name=message.name,
+        properties=message.properties,
+        traits=message.traits,
+        context=_context_without_ip(message.context),
+        timestamp=timestamp,
+        original_timestamp=original,
+        sent_at=message.sentAt or sent_at,
+        received_at=received_at,
+        campaign=campaign,
+        click_ids=click_ids,
+        channel=classify(signals),
+        referrer_host=referrer_host,
+        page_url=page_url,
+        flags=flags,
+    )
+
+
+def _context_without_ip(context: dict[str, Any]) -> dict[str, Any]:
+    # Addresses are personal data; until the collector anonymises them, none is kept.
+    return {key: value for key, value in context.items() if key != "ip"}

@@ -1,0 +1,43 @@
+"""All SQL of the collector."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.collector.tables import SourceRow
+
+
+async def source_by_key_hash(session: AsyncSession, key_hash: str) -> SourceRow | None:
+    result = await session.execute(select(SourceRow).where(SourceRow.write_key_hash == key_hash))
+    return result.scalar_one_or_none()
+
+
+async def all_sources(session: AsyncSession) -> Sequence[SourceRow]:
+    result = await session.execute(select(SourceRow).order_by(SourceRow.name))
+    return result.scalars().all()
+
+
+async def put_source(
+    session: AsyncSession, *, source_id: str, name: str, kind: str, key_hash: str
+) -> None:
+    """Create the source, or give an existing one of that name this key and enable it."""
+    statement = insert(SourceRow).values(
+        source_id=source_id, name=name, kind=kind, write_key_hash=key_hash, enabled=True
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SourceRow.name],
+            set_={"write_key_hash": key_hash, "kind": kind, "enabled": True},
+        )
+    )
+
+
+async def set_enabled(session: AsyncSession, name: str, *, enabled: bool) -> bool:
+    result = await session.execute(
+        update(SourceRow).where(SourceRow.name == name).values(enabled=enabled)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult at runtime

@@ -1,0 +1,79 @@
+"""Authenticating senders by write key, with a small cache in front of PostgreSQL.
+
+Write keys are long random tokens, so one SHA-256 is enough to store them safely (a slow password
+hash would only slow every request). Known keys stay cached for ``ttl_s``, which also keeps the
+collector accepting events from known sources for that long while PostgreSQL is down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.collector import repository
+from shared.errors import DependencyDown
+
+SOURCE_KINDS = ("web", "server", "crm", "email", "offline")
+# Forgotten wholesale when reached, so a flood of random keys cannot grow memory without bound.
+MAX_CACHED_KEYS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    source_id: str
+    name: str
+    kind: str
+    enabled: bool
+
+
+def hash_key(write_key: str) -> str:
+    return hashlib.sha256(write_key.encode()).hexdigest()
+
+
+def new_write_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SourceDirectory:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        ttl_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Source | None]] = {}
+
+    async def authenticate(self, write_key: str) -> Source | None:
+        """The enabled source owning ``write_key``, or None. Raises DependencyDown."""
+        key_hash = hash_key(write_key)
+        cached = self._cache.get(key_hash)
+        now = self._clock()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            source = await self._load(key_hash)
+        except (DBAPIError, OSError) as exc:
+            if cached is not None:  # stale but known: better than refusing a known sender
+                return cached[1]
+            raise DependencyDown("postgres", repr(exc)) from exc
+        if len(self._cache) >= MAX_CACHED_KEYS:
+            self._cache.clear()
+        self._cache[key_hash] = (now + self._ttl_s, source)
+        return source
+
+    async def _load(self, key_hash: str) -> Source | None:
+        async with self._sessions() as session:
+            row = await repository.source_by_key_hash(session, key_hash)
+        if row is None or not row.enabled:
+            return None
+        return Source(source_id=row.source_id, name=row.name, kind=row.kind, enabled=row.enabled)

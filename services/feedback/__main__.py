@@ -1,0 +1,47 @@
+"""``python -m services.feedback``: open follow-up cases from negative feedback, serve them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.feedback.api import cases_router
+from services.feedback.cases import CaseKeeper
+from services.feedback.settings import FeedbackSettings
+from shared.codec import json_decoder
+from shared.consumer import ConsumerWiring
+from shared.events import TrackingEvent
+from shared.log import configure_logging
+from shared.service import Build, ConsumerServiceConfig, ServiceParts, run_consumer_service
+
+
+def build(settings: FeedbackSettings) -> Build:
+    def parts(sessions: async_sessionmaker[AsyncSession], _: CollectorRegistry) -> ServiceParts:
+        wiring = ConsumerWiring(
+            topics=[settings.topics.raw_events],
+            decode=json_decoder(TrackingEvent),
+            handle=CaseKeeper(followups_topic=settings.topics.followups),
+            dead_letter_topic=settings.topics.dead_letter,
+        )
+        return ServiceParts(wiring=wiring, router=cases_router(sessions))
+
+    return parts
+
+
+def main() -> None:
+    settings = FeedbackSettings()
+    configure_logging("feedback", settings.log)
+    config = ConsumerServiceConfig(
+        name="feedback",
+        http=settings.feedback,
+        consumer=settings.feedback.consumer,
+        kafka=settings.kafka,
+        database=settings.database,
+    )
+    asyncio.run(run_consumer_service(config, build(settings)))
+
+
+if __name__ == "__main__":
+    main()

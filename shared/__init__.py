@@ -1,0 +1,1 @@
+"""Boucle's common library: schemas, topics, settings, Kafka and database plumbing, ops."""

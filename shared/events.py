@@ -1,0 +1,127 @@
+"""Schemas of the records Boucle writes to Kafka.
+
+Every record is JSON. Field names on the wire are camelCase, like the Segment spec the collector
+speaks; Python code uses snake_case. Each schema is versioned through its topic name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+EventType = Literal["track", "page", "screen", "identify", "group", "alias"]
+
+
+class WireModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(by_alias=True, exclude_none=True).encode()
+
+
+class Campaign(WireModel):
+    """Campaign parameters in Segment's naming (``utm_campaign`` is ``name``)."""
+
+    name: str | None = None
+    source: str | None = None
+    medium: str | None = None
+    term: str | None = None
+    content: str | None = None
+    id: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any(self.model_dump().values())
+
+
+class TrackingEvent(WireModel):
+    """One interaction as validated and enriched by the collector (topic ``tracking.events.v1``)."""
+
+    message_id: str
+    type: EventType
+    source_id: str
+    anonymous_id: str | None = None
+    user_id: str | None = None
+    previous_id: str | None = None
+    group_id: str | None = None
+    event: str | None = None
+    name: str | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    traits: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    # Event time after clock-skew correction; what every consumer reasons with.
+    timestamp: datetime
+    original_timestamp: datetime | None = None
+    sent_at: datetime | None = None
+    received_at: datetime
+    campaign: Campaign = Field(default_factory=Campaign)
+    click_ids: dict[str, str] = Field(default_factory=dict)
+    channel: str = "direct"
+    referrer_host: str | None = None
+    page_url: str | None = None
+    flags: tuple[str, ...] = ()
+
+    @property
+    def actor_id(self) -> str:
+        """The identifier the event is keyed by: the device first, then the user."""
+        actor = self.anonymous_id or self.user_id
+        if actor is None:  # the collector never publishes such an event
+            raise ValueError(f"event {self.message_id} has neither anonymousId nor userId")
+        return actor
+
+
+class Touchpoint(WireModel):
+    kind: Literal["touchpoint"] = "touchpoint"
+    touchpoint_id: str
+    person_id: str
+    session_id: str
+    occurred_at: datetime
+    channel: str
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    landing_page: str | None = None
+    version: int = 1
+
+
+class Conversion(WireModel):
+    kind: Literal["conversion"] = "conversion"
+    conversion_id: str
+    person_id: str
+    occurred_at: datetime
+    name: str
+    revenue: Decimal
+    currency: str
+
+
+JourneyRecord = Annotated[Touchpoint | Conversion, Field(discriminator="kind")]
+
+
+class Credit(WireModel):
+    """Share of one conversion given to one touchpoint by one model (``attribution.credits.v1``)."""
+
+    conversion_id: str
+    model: str
+    touchpoint_id: str | None
+    person_id: str
+    weight: Decimal
+    revenue: Decimal
+    currency: str
+    channel: str
+    campaign: str | None = None
+    source: str | None = None
+
+
+class FollowUp(WireModel):
+    """A follow-up case opened or updated by negative feedback (``feedback.followups.v1``)."""
+
+    case_id: str
+    person_id: str
+    status: str
+    priority: int
+    reason: str
+    opened_at: datetime
+    signal_message_id: str

@@ -1,0 +1,91 @@
+"""Prometheus metric definitions, one class per kind of process, each on an injected registry.
+
+Names follow ``boucle_<service>_<noun>_<unit>``; counters end in ``_total``.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ConsumerMetrics:
+    """What the shared consumer loop reports, for any consuming service."""
+
+    def __init__(self, service: str, registry: CollectorRegistry) -> None:
+        prefix = f"boucle_{service}"
+        self.consumed = Counter(
+            f"{prefix}_records_consumed_total",
+            "Records fetched from Kafka",
+            ["topic"],
+            registry=registry,
+        )
+        self.processed = Counter(
+            f"{prefix}_records_processed_total",
+            "Records handled and committed",
+            ["topic"],
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            f"{prefix}_records_dead_lettered_total",
+            "Records sent to the dead-letter topic",
+            ["topic", "reason"],
+            registry=registry,
+        )
+        self.retries = Counter(
+            f"{prefix}_batch_retries_total",
+            "Batch attempts retried after a transient failure",
+            ["dependency"],
+            registry=registry,
+        )
+        self.batch_duration = Histogram(
+            f"{prefix}_batch_duration_seconds",
+            "Time to process and commit one batch",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.emitted = Counter(
+            f"{prefix}_records_emitted_total",
+            "Records produced downstream",
+            ["topic"],
+            registry=registry,
+        )
+
+
+class CollectorMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.received = Counter(
+            "boucle_collector_events_received_total",
+            "Events received, valid or not",
+            ["kind"],
+            registry=registry,
+        )
+        self.accepted = Counter(
+            "boucle_collector_events_accepted_total",
+            "Events acknowledged by Kafka",
+            ["type"],
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "boucle_collector_events_rejected_total",
+            "Events or requests refused",
+            ["reason"],
+            registry=registry,
+        )
+        self.dead_lettered = Counter(
+            "boucle_collector_events_dead_lettered_total",
+            "Invalid events of a batch kept in the dead-letter topic",
+            registry=registry,
+        )
+        self.publish_latency = Histogram(
+            "boucle_collector_publish_latency_seconds",
+            "Time from send to broker ack",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.publish_errors = Counter(
+            "boucle_collector_publish_errors_total",
+            "Requests whose events Kafka did not ack",
+            registry=registry,
+        )

@@ -1,0 +1,60 @@
+"""Setting groups shared by every service.
+
+Each service composes these groups into one ``BaseSettings`` of its own, built once in its
+``__main__`` and passed down. Environment variables use ``__`` between group and field, e.g.
+``KAFKA__BOOTSTRAP_SERVERS`` or ``DATABASE__URL``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from pydantic_settings import SettingsConfigDict
+
+ENV_CONFIG = SettingsConfigDict(env_nested_delimiter="__", env_file=None, extra="ignore")
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "boucle"
+    # Time the producer may take to get an acknowledgement before a send counts as failed.
+    request_timeout_ms: int = 10_000
+    linger_ms: int = 0
+    max_batch_size: int = 256 * 1024
+    compression_type: str | None = None
+
+
+class TopicSettings(BaseModel):
+    raw_events: str = "tracking.events.v1"
+    journeys: str = "journeys.v1"
+    credits: str = "attribution.credits.v1"
+    followups: str = "feedback.followups.v1"
+    dead_letter: str = "boucle.deadletter.v1"
+
+
+class ConsumerSettings(BaseModel):
+    group_id: str
+    max_records: int = 500
+    poll_timeout_ms: int = 1_000
+    # Transient failures (database or broker unreachable) are retried for at most this long,
+    # which stays well under Kafka's max.poll.interval.ms (300 s) so the group keeps us.
+    retry_budget_s: float = 120.0
+    retry_initial_backoff_s: float = 0.5
+    retry_max_backoff_s: float = 10.0
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "postgresql+asyncpg://boucle:boucle@127.0.0.1:5432/boucle"
+    pool_size: int = 5
+    echo: bool = False
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class LogSettings(BaseModel):
+    level: str = "INFO"
+    json_format: bool = Field(
+        default=True, description="JSON lines when true, plain text otherwise"
+    )
