@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.database import is_transient
 from shared.errors import BadRecord, DependencyDown
 from shared.metrics import ConsumerMetrics
-from shared.producer import EventProducer, OutgoingRecord, dead_letter
+from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import ConsumerSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class BatchConsumer(Generic[T]):
     def __init__(
         self,
         wiring: ConsumerWiring[T],
-        producer: EventProducer,
+        producer: RecordSink,
         *,
         sessions: async_sessionmaker[AsyncSession],
         kafka: KafkaSettings,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -19,6 +20,12 @@ class OutgoingRecord:
     key: str
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = field(default=())
+
+
+class RecordSink(Protocol):
+    """Where acknowledged records go: Kafka in production, a list in unit tests."""
+
+    async def send_all(self, records: Iterable[OutgoingRecord]) -> None: ...
 
 
 class EventProducer:

@@ -21,12 +21,12 @@ from services.collector.body import TooLarge, basic_username, read_capped
 from services.collector.enrichment import enrich
 from services.collector.segment import batch_items, parse_json, parse_message
 from services.collector.settings import CollectorOptions
-from services.collector.sources import Source, SourceDirectory
+from services.collector.sources import Authenticator, Source
 from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
 from shared.metrics import CollectorMetrics
 from shared.ops import ReadinessCheck, ops_router
-from shared.producer import EventProducer, OutgoingRecord, dead_letter
+from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import TopicSettings
 
 SINGLE_CALLS: tuple[EventType, ...] = ("track", "page", "screen", "identify", "group", "alias")
@@ -42,8 +42,8 @@ class Ingestor:
 
     def __init__(
         self,
-        producer: EventProducer,
-        sources: SourceDirectory,
+        producer: RecordSink,
+        sources: Authenticator,
         *,
         options: CollectorOptions,
         topics: TopicSettings,

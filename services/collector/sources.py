@@ -12,6 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -38,6 +39,10 @@ def hash_key(write_key: str) -> str:
 
 def new_write_key() -> str:
     return secrets.token_urlsafe(24)
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, write_key: str) -> Source | None: ...
 
 
 class SourceDirectory:

@@ -50,7 +50,8 @@ class JourneyBuilder:
         self, session: AsyncSession, events: Sequence[TrackingEvent]
     ) -> list[OutgoingRecord]:
         out: list[OutgoingRecord] = []
-        for event in events:
+        # Event-time order inside a batch: sessions then grow forwards, as they happened.
+        for event in sorted(events, key=lambda e: e.timestamp):
             if await repository.claim_event(session, event.message_id):
                 out.extend(await self._apply(session, event))
         return out
