@@ -1,0 +1,124 @@
+"""Real Kafka and PostgreSQL for integration and end-to-end tests (started by `make test`)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shared.settings import TopicSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOTSTRAP = os.environ.get("KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+ADMIN_DATABASE_URL = os.environ.get(
+    "BOUCLE_TEST_DATABASE_URL", "postgresql+asyncpg://boucle:boucle@127.0.0.1:5432/boucle")
+
+
+def database_url(name: str) -> str:
+    return f"{ADMIN_DATABASE_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def admin_sql(*statements: str) -> None:
+    """Runs statements outside a transaction (CREATE/DROP DATABASE need that)."""
+    conn = await asyncpg.connect(ADMIN_DATABASE_URL.replace("+asyncpg", ""))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+def migrate(url: str) -> None:
+    subprocess.run([sys.executable, "-m", "alembic", "-c", "deploy/alembic.ini", "upgrade",
+                    "head"], cwd=ROOT, env={**os.environ, "DATABASE__URL": url}, check=True)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+async def create_topics(prefix: str, *, partitions: int = 3) -> TopicSettings:
+    topics = TopicSettings(
+        raw_events=f"{prefix}.tracking.events.v1", journeys=f"{prefix}.journeys.v1",
+        credits=f"{prefix}.attribution.credits.v1", followups=f"{prefix}.feedback.followups.v1",
+        dead_letter=f"{prefix}.deadletter.v1",
+    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, 1)
+                                   for name in topics.model_dump().values()])
+    finally:
+        await admin.close()
+    return topics
+
+
+async def produce(topic: str, records: list[tuple[str, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send(topic, value, key=key.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def read_topic(topic: str, *, expect: int, timeout_s: float = 30.0,
+                     settle_s: float = 0.0) -> list[ConsumerRecord]:
+    """Every record of ``topic`` from the start: waits for ``expect`` records, then ``settle_s``
+    more to catch any extra (used to prove that nothing else arrives)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        while not partitions:  # the client learns a topic's partitions only when it asks
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic)
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        records: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout_s
+        while len(records) < expect and time.monotonic() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+        settle_until = time.monotonic() + settle_s
+        while time.monotonic() < settle_until:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()
+
+
+async def committed(group: str, topic: str) -> int:
+    """The sum of the group's committed offsets over the topic's partitions."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
+
+
+Check = Callable[[], Awaitable[bool]]
+
+
+async def eventually(check: Check, *, timeout_s: float = 30.0,
+                     what: str = "condition") -> None:
+    """Polls ``check`` until it holds; fails with ``what`` after the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        await asyncio.sleep(0.2)
