@@ -1,0 +1,99 @@
+"""All four services as real processes, on fresh topics and a fresh database, for this run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from shared.settings import TopicSettings
+from tests import infra
+
+SERVICES = ("collector", "sessionizer", "attribution", "feedback")
+WRITE_KEY = "e2e-write-key"
+
+
+@dataclass(frozen=True)
+class Stack:
+    urls: dict[str, str]
+    topics: TopicSettings
+    write_key: str
+
+
+def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[str, str]:
+    base_port = int(os.environ.get("BOUCLE_E2E_PORT_BASE", "18000"))
+    env = {**os.environ, "DATABASE__URL": database_url,
+           "KAFKA__BOOTSTRAP_SERVERS": infra.BOOTSTRAP, "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
+           "LOG__LEVEL": "INFO"}
+    for name, topic in topics.model_dump().items():
+        env[f"TOPICS__{name.upper()}"] = topic
+    for offset, service in enumerate(SERVICES):
+        env[f"{service.upper()}__PORT"] = str(base_port + offset)
+        env[f"{service.upper()}__CONSUMER__GROUP_ID"] = f"{prefix}-{service}"
+    return env
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            with open(log_path) as log:
+                raise RuntimeError(f"service exited with {process.returncode}:\n{log.read()}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not ready after 60 s")
+
+
+@pytest.fixture(scope="module")
+def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    prefix = infra.unique("e2e")
+    topics = asyncio.run(infra.create_topics(prefix))
+    database = infra.unique("boucle_e2e")
+    asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
+    env = _environment(infra.database_url(database), topics, prefix)
+    subprocess.run([sys.executable, "-m", "services.collector", "sources", "seed-demo"],
+                   cwd=infra.ROOT, env=env, check=True, capture_output=True)
+    logs = tmp_path_factory.mktemp("logs")
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for service in SERVICES:
+            with open(logs / f"{service}.log", "wb") as log:
+                processes[service] = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{service}"], cwd=infra.ROOT, env=env,
+                    stdout=log, stderr=subprocess.STDOUT)
+        urls = {s: f"http://127.0.0.1:{env[f'{s.upper()}__PORT']}" for s in SERVICES}
+        for service in SERVICES:
+            _wait_ready(urls[service], processes[service], str(logs / f"{service}.log"))
+        yield Stack(urls=urls, topics=topics, write_key=WRITE_KEY)
+        exit_codes = _stop(processes)
+        assert exit_codes == dict.fromkeys(SERVICES, 0), f"unclean stop, logs in {logs}"
+    finally:
+        _stop(processes)
+        asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, int | None]:
+    """SIGTERM, like a supervisor would; each service finishes its batch and exits."""
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    codes: dict[str, int | None] = {}
+    for service, process in processes.items():
+        try:
+            codes[service] = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            codes[service] = None
+    return codes

@@ -1,0 +1,101 @@
+"""The real service handlers on the real database: a second delivery changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import TypeAdapter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.attribution.crediting import Attributor
+from services.feedback.cases import CaseKeeper
+from services.sessionizer.journeys import JourneyBuilder, JourneyRules
+from services.sessionizer.sessions import SessionRules
+from shared.consumer import BatchHandler
+from shared.events import Conversion, JourneyRecord, Touchpoint
+from shared.producer import OutgoingRecord
+from tests.factories import event
+
+JourneyRecordAdapter: TypeAdapter[Touchpoint | Conversion] = TypeAdapter(JourneyRecord)
+RULES = JourneyRules(sessions=SessionRules(), conversion_events=frozenset({"Order Completed"}),
+                     default_currency="USD")
+
+
+async def apply(sessions: async_sessionmaker[AsyncSession], handler: BatchHandler[Any],
+                items: Sequence[Any]) -> Sequence[OutgoingRecord]:
+    async with sessions() as session, session.begin():
+        return await handler(session, items)
+
+
+async def snapshot(sessions: async_sessionmaker[AsyncSession], schema: str) -> dict[str, Any]:
+    async with sessions() as session:
+        tables = (await session.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+            "ORDER BY table_name"), {"s": schema})).scalars().all()
+        return {table: (await session.execute(text(
+            f'SELECT * FROM {schema}."{table}" ORDER BY 1'  # noqa: S608 - names from the catalog
+        ))).all() for table in tables}
+
+
+def journey() -> list[Any]:
+    return [
+        event(minutes=0, anonymous_id="a1", campaign="spring", channel="paid_search"),
+        event(minutes=5, anonymous_id="a1", type="identify", user_id="u1"),
+        event(minutes=10, anonymous_id="a1", user_id="u1", type="track", name="Order Completed",
+              properties={"revenue": 100, "currency": "EUR"}),
+        event(minutes=90, anonymous_id="a1", user_id="u1"),
+    ]
+
+
+async def test_sessionizer_redelivery_changes_nothing(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    builder = JourneyBuilder(RULES, journeys_topic="journeys")
+    events = journey()
+    first = await apply(sessions, builder, events)
+    before = await snapshot(sessions, "sessionizer")
+    assert await apply(sessions, builder, events) == []
+    assert await snapshot(sessions, "sessionizer") == before
+    kinds = [type(JourneyRecordAdapter.validate_json(r.value)).__name__ for r in first]
+    assert kinds == ["Touchpoint", "Conversion", "Touchpoint"]  # the 90-minute gap: 2 sessions
+    assert len({r.key for r in first}) == 1  # identify joined the device and the user
+
+
+async def test_attribution_redelivery_changes_nothing(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    attributor = Attributor(models=["last_touch", "linear"], lookback=timedelta(days=30),
+                            credits_topic="credits")
+    builder = JourneyBuilder(RULES, journeys_topic="journeys")
+    records = [JourneyRecordAdapter.validate_json(r.value)
+               for r in await apply(sessions, builder, journey())]
+    credits = await apply(sessions, attributor, records)
+    before = await snapshot(sessions, "attribution")
+    assert await apply(sessions, attributor, records) == []
+    assert await snapshot(sessions, "attribution") == before
+    assert len(credits) == 2  # one touchpoint before the conversion, two models
+    conversion = next(r for r in records if isinstance(r, Conversion))
+    assert conversion.revenue == Decimal(100)
+    assert any(isinstance(r, Touchpoint) for r in records)
+
+
+async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
+        sessions: async_sessionmaker[AsyncSession]) -> None:
+    keeper = CaseKeeper(followups_topic="followups")
+    events = [
+        event(minutes=0, type="track", user_id="u9", name="NPS Submitted",
+              properties={"score": 5}),
+        event(minutes=1, type="track", user_id="u9", name="NPS Submitted",
+              properties={"score": 1, "comment": "broken"}),
+        event(minutes=2, type="track", user_id="u9", name="NPS Submitted",
+              properties={"score": 9}),
+    ]
+    assert len(await apply(sessions, keeper, events)) == 2
+    before = await snapshot(sessions, "feedback")
+    assert await apply(sessions, keeper, events) == []
+    assert await snapshot(sessions, "feedback") == before
+    [case] = before["cases"]
+    assert (case.priority, case.signal_count, case.reason) == (1, 2, "NPS 1: broken")
+
