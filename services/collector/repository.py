@@ -21,10 +21,23 @@ async def all_sources(session: AsyncSession) -> Sequence[SourceRow]:
     return result.scalars().all()
 
 
+async def add_source(
+    session: AsyncSession, *, source_id: str, name: str, kind: str, key_hash: str
+) -> bool:
+    """Creates the source; False when one of that name exists already."""
+    result = await session.execute(
+        insert(SourceRow)
+        .values(source_id=source_id, name=name, kind=kind, write_key_hash=key_hash, enabled=True)
+        .on_conflict_do_nothing()
+        .returning(SourceRow.source_id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
 async def put_source(
     session: AsyncSession, *, source_id: str, name: str, kind: str, key_hash: str
 ) -> None:
-    """Create the source, or give an existing one of that name this key and enable it."""
+    """Creates the source, or gives the existing one of that name this key, and enables it."""
     statement = insert(SourceRow).values(
         source_id=source_id, name=name, kind=kind, write_key_hash=key_hash, enabled=True
     )
@@ -34,6 +47,13 @@ async def put_source(
             set_={"write_key_hash": key_hash, "kind": kind, "enabled": True},
         )
     )
+
+
+async def set_key_hash(session: AsyncSession, name: str, key_hash: str) -> bool:
+    result = await session.execute(
+        update(SourceRow).where(SourceRow.name == name).values(write_key_hash=key_hash)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult at runtime
 
 
 async def set_enabled(session: AsyncSession, name: str, *, enabled: bool) -> bool:
