@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.events import Campaign, TrackingEvent
+from shared.events import Campaign, EventType, TrackingEvent
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -14,7 +14,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 def event(
     *,
     minutes: float = 0,
-    type: str = "page",
+    type: EventType = "page",
     anonymous_id: str | None = "anon-1",
     user_id: str | None = None,
     name: str | None = None,
@@ -26,7 +26,7 @@ def event(
     at = T0 + timedelta(minutes=minutes)
     return TrackingEvent(
         message_id=message_id or str(uuid.uuid4()),
-        type=type,  # type: ignore[arg-type]
+        type=type,
         source_id="test",
         anonymous_id=anonymous_id,
         user_id=user_id,
