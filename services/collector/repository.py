@@ -37,7 +37,8 @@ async def add_source(
 async def put_source(
     session: AsyncSession, *, source_id: str, name: str, kind: str, key_hash: str
 ) -> None:
-    """Creates the source, or gives the existing one of that name this key, and enables it."""
+    """Creates the source, or gives the existing one of that name this key and enables it.
+    Putting the same key again changes nothing (a disabled source stays disabled)."""
     statement = insert(SourceRow).values(
         source_id=source_id, name=name, kind=kind, write_key_hash=key_hash, enabled=True
     )
@@ -45,6 +46,7 @@ async def put_source(
         statement.on_conflict_do_update(
             index_elements=[SourceRow.name],
             set_={"write_key_hash": key_hash, "kind": kind, "enabled": True},
+            where=SourceRow.write_key_hash != statement.excluded.write_key_hash,
         )
     )
 

@@ -67,7 +67,7 @@ class SourceDirectory:
             return cached[1]
         try:
             source = await self._load(key_hash)
-        except (DBAPIError, OSError) as exc:
+        except (DBAPIError, OSError, TimeoutError) as exc:
             if cached is not None:  # stale but known: better than refusing a known sender
                 return cached[1]
             raise DependencyDown("postgres", repr(exc)) from exc

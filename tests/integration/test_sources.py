@@ -54,10 +54,12 @@ async def test_rotation_retires_the_old_key_and_disabling_refuses_the_source(
     assert await directory.authenticate(new) is not None
 
 
-async def test_seeding_the_demo_source_twice_changes_nothing(
+async def test_seeding_the_demo_source_again_changes_nothing(
         database_url: str, sessions: async_sessionmaker[AsyncSession],
         capsys: pytest.CaptureFixture[str]) -> None:
     await sources(database_url, capsys, "seed-demo")
-    await sources(database_url, capsys, "seed-demo")
-    assert (await sources(database_url, capsys, "list")).count("demo\t") == 1
     assert await SourceDirectory(sessions, ttl_s=0).authenticate("demo-key") is not None
+    await sources(database_url, capsys, "disable", "demo")
+    await sources(database_url, capsys, "seed-demo")  # a second `make up`
+    assert (await sources(database_url, capsys, "list")).count("demo\t") == 1
+    assert await SourceDirectory(sessions, ttl_s=0).authenticate("demo-key") is None
