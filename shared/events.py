@@ -59,6 +59,8 @@ class TrackingEvent(WireModel):
     received_at: datetime
     campaign: Campaign = Field(default_factory=Campaign)
     click_ids: dict[str, str] = Field(default_factory=dict)
+    # Further identifiers of the person, {kind: value}: see shared.identity.
+    identities: dict[str, str] = Field(default_factory=dict)
     channel: str = "direct"
     referrer_host: str | None = None
     page_url: str | None = None

@@ -15,6 +15,7 @@ from services.collector.campaign import (
 from services.collector.channels import TrafficSignals, classify
 from services.collector.segment import SegmentMessage
 from shared.events import TrackingEvent
+from shared.identity import identities_from_traits
 
 # Clients with a clock far ahead would otherwise place events in the future.
 MAX_FUTURE_SKEW = timedelta(hours=23)
@@ -94,11 +95,19 @@ def enrich(
         received_at=received_at,
         campaign=campaign,
         click_ids=click_ids,
+        identities=identities_of(message),
         channel=classify(signals),
         referrer_host=referrer_host,
         page_url=page_url,
         flags=flags,
     )
+
+
+def identities_of(message: SegmentMessage) -> dict[str, str]:
+    """Hashed email from ``traits`` (identify) or ``context.traits`` (any call)."""
+    context_traits = message.context.get("traits")
+    found = identities_from_traits(context_traits) if isinstance(context_traits, dict) else {}
+    return {**found, **identities_from_traits(message.traits)}
 
 
 def _context_without_ip(context: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from services.collector.enrichment import enrich, event_time
 from services.collector.segment import parse_message
+from shared.identity import email_hash
 
 RECEIVED = datetime(2026, 5, 4, 12, 0, 0, tzinfo=UTC)
 
@@ -56,3 +58,16 @@ def test_offline_source_makes_offline_touches() -> None:
     message = parse_message({"userId": "u1", "event": "Store Visit"}, call="track")
     event = enrich(message, source_id="s", received_at=RECEIVED, sent_at=None, offline=True)
     assert event.channel == "offline"
+
+
+def test_an_email_in_traits_becomes_a_hashed_identity_never_the_address() -> None:
+    message = parse_message({"userId": "u1", "traits": {"email": "  Ada@Example.COM "}},
+                            call="identify")
+    event = enrich(message, source_id="s", received_at=RECEIVED, sent_at=None)
+    assert event.identities == {"email": email_hash("ada@example.com")}
+    assert event.identities["email"] == hashlib.sha256(b"ada@example.com").hexdigest()
+
+
+def test_something_that_is_not_an_address_gives_no_identity() -> None:
+    message = parse_message({"userId": "u1", "traits": {"email": "n/a"}}, call="identify")
+    assert enrich(message, source_id="s", received_at=RECEIVED, sent_at=None).identities == {}
