@@ -30,11 +30,13 @@ class JourneyRules:
 
 
 def identifiers_of(event: TrackingEvent) -> list[str]:
-    """Identifiers the event ties together: user, device, and for ``alias`` the previous id."""
+    """Identifiers the event ties together: user, device, ``alias``'s previous id, and the
+    namespaced identities (hashed email, CRM contact ids) as ``kind:value``."""
     found = [
         event.user_id,
         event.anonymous_id,
         event.previous_id if event.type == "alias" else None,
+        *(f"{kind}:{value}" for kind, value in sorted(event.identities.items())),
     ]
     return list(dict.fromkeys(i for i in found if i))
 
