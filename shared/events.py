@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 EventType = Literal["track", "page", "screen", "identify", "group", "alias"]
@@ -66,13 +66,20 @@ class TrackingEvent(WireModel):
     page_url: str | None = None
     flags: tuple[str, ...] = ()
 
+    @model_validator(mode="after")
+    def _identified(self) -> TrackingEvent:
+        if not (self.anonymous_id or self.user_id or self.identities):
+            raise ValueError("an event needs an anonymousId, a userId or an identity")
+        return self
+
     @property
     def actor_id(self) -> str:
-        """The identifier the event is keyed by: the device first, then the user."""
-        actor = self.anonymous_id or self.user_id
-        if actor is None:  # the collector never publishes such an event
-            raise ValueError(f"event {self.message_id} has neither anonymousId nor userId")
-        return actor
+        """The key of the event: the device first, then the user, then its first identity
+        (``kind:value``, for webhook events that know a person only by email or CRM id)."""
+        if self.anonymous_id or self.user_id:
+            return self.anonymous_id or self.user_id or ""
+        kind, value = sorted(self.identities.items())[0]
+        return f"{kind}:{value}"
 
 
 class Touchpoint(WireModel):

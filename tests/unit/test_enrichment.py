@@ -1,8 +1,12 @@
 import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import ValidationError
+
 from services.collector.enrichment import enrich, event_time
 from services.collector.segment import parse_message
+from shared.events import TrackingEvent
 from shared.identity import email_hash
 
 RECEIVED = datetime(2026, 5, 4, 12, 0, 0, tzinfo=UTC)
@@ -71,3 +75,15 @@ def test_an_email_in_traits_becomes_a_hashed_identity_never_the_address() -> Non
 def test_something_that_is_not_an_address_gives_no_identity() -> None:
     message = parse_message({"userId": "u1", "traits": {"email": "n/a"}}, call="identify")
     assert enrich(message, source_id="s", received_at=RECEIVED, sent_at=None).identities == {}
+
+
+def test_an_event_known_only_by_an_identity_is_keyed_by_it() -> None:
+    event = TrackingEvent(message_id="m", type="track", source_id="s", event="Email Opened",
+                          identities={"email": "abc"}, timestamp=RECEIVED, received_at=RECEIVED)
+    assert event.actor_id == "email:abc"
+
+
+def test_an_event_with_no_identifier_at_all_is_invalid() -> None:
+    with pytest.raises(ValidationError, match="anonymousId, a userId or an identity"):
+        TrackingEvent(message_id="m", type="track", source_id="s", event="x",
+                      timestamp=RECEIVED, received_at=RECEIVED)
