@@ -1,11 +1,12 @@
 """The one consumer loop every consuming service runs.
 
 fetch a batch → decode (what fails goes to the dead-letter topic with the reason) → the service's
-handler inside ONE database transaction, whose output records are acknowledged by Kafka before
-that transaction commits → commit offsets only after the transaction committed.
+handler inside ONE database transaction, which also writes the records to emit into the
+service's outbox → commit → publish the outbox to Kafka → commit offsets.
 
 A crash anywhere before the offset commit means the batch is delivered again; handlers are
-idempotent and their outputs deterministic, so the second delivery changes nothing.
+idempotent (an event applied once changes nothing the second time), so nothing is doubled, and
+only committed state is ever published (see shared/outbox.py).
 """
 
 from __future__ import annotations
@@ -19,26 +20,40 @@ from typing import Generic, Protocol, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import outbox
 from shared.database import is_transient
 from shared.errors import BadRecord, DependencyDown
 from shared.metrics import ConsumerMetrics
+from shared.outbox import OutboxRelay
 from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import ConsumerSettings, KafkaSettings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
 Batch = dict[TopicPartition, list[ConsumerRecord]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery(Generic[T_co]):
+    """A decoded record and where it came from."""
+
+    value: T_co
+    topic: str
+    partition: int
+    offset: int
 
 
 class BatchHandler(Protocol[T_contra]):
     """Applies decoded records to the database; returns the records to emit downstream."""
 
     async def __call__(
-        self, session: AsyncSession, items: Sequence[T_contra], /
+        self, session: AsyncSession, items: Sequence[Delivery[T_contra]], /
     ) -> Sequence[OutgoingRecord]: ...
 
 
@@ -50,6 +65,7 @@ class ConsumerWiring(Generic[T]):
     decode: Callable[[bytes], T]
     handle: BatchHandler[T]
     dead_letter_topic: str
+    outbox: Table
 
 
 class _FinishInFlight(ConsumerRebalanceListener):  # type: ignore[misc]  # untyped base
@@ -84,6 +100,7 @@ class BatchConsumer(Generic[T]):
         self._settings = settings
         self._metrics = metrics
         self._lock = asyncio.Lock()
+        self._relay = OutboxRelay(wiring.outbox, sessions, producer)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until ``stop`` is set; the batch in flight then finishes and commits."""
@@ -95,6 +112,7 @@ class BatchConsumer(Generic[T]):
             await consumer.stop()
             raise DependencyDown("kafka", repr(exc)) from exc
         try:
+            await self._retrying(self._publish)  # what a crash left committed but unsent
             while not stop.is_set():
                 batch = await consumer.getmany(
                     timeout_ms=self._settings.poll_timeout_ms,
@@ -104,6 +122,7 @@ class BatchConsumer(Generic[T]):
                     async with self._lock:
                         await self.process(batch)
                         await self._commit(consumer, batch)
+                await self._report_lag(consumer)
         finally:
             await consumer.stop()
 
@@ -124,19 +143,23 @@ class BatchConsumer(Generic[T]):
             self._metrics.consumed.labels(record.topic).inc()
         items, dead = self._decode(records)
         await self._retrying(lambda: self._transact(items, dead))
+        await self._retrying(self._publish)
         for topic in {record.topic for record in records}:
             handled = sum(1 for record in records if record.topic == topic)
             self._metrics.processed.labels(topic).inc(handled)
         self._metrics.batch_duration.observe(time.perf_counter() - started)
 
-    def _decode(self, records: Sequence[ConsumerRecord]) -> tuple[list[T], list[OutgoingRecord]]:
-        items: list[T] = []
+    def _decode(
+        self, records: Sequence[ConsumerRecord]
+    ) -> tuple[list[Delivery[T]], list[OutgoingRecord]]:
+        items: list[Delivery[T]] = []
         dead: list[OutgoingRecord] = []
         for record in records:
             try:
                 if record.value is None:
                     raise BadRecord("record has no value")
-                items.append(self._wiring.decode(record.value))
+                value = self._wiring.decode(record.value)
+                items.append(Delivery(value, record.topic, record.partition, record.offset))
             except BadRecord as exc:
                 dead.append(self._dead_letter(record, exc.message))
                 self._metrics.dead_lettered.labels(record.topic, exc.code).inc()
@@ -158,14 +181,21 @@ class BatchConsumer(Generic[T]):
             origin=origin,
         )
 
-    async def _transact(self, items: Sequence[T], dead: Sequence[OutgoingRecord]) -> None:
+    async def _transact(self, items: Sequence[Delivery[T]], dead: Sequence[OutgoingRecord]) -> None:
         async with self._sessions() as session, session.begin():
             outputs = await self._wiring.handle(session, items) if items else ()
-            # Acked before the commit: a crash in between re-emits the same records, which
-            # downstream consumers ignore; the reverse order could lose them.
-            await self._producer.send_all([*dead, *outputs])
-        for output in outputs:
+            await outbox.stage(session, self._wiring.outbox, [*dead, *outputs])
+
+    async def _publish(self) -> None:
+        for output in await self._relay.flush():
             self._metrics.emitted.labels(output.topic).inc()
+
+    async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                lag = max(0, highwater - await consumer.position(tp))
+                self._metrics.lag.labels(tp.topic, str(tp.partition)).set(lag)
 
     async def _commit(self, consumer: AIOKafkaConsumer, batch: Batch) -> None:
         offsets = {tp: records[-1].offset + 1 for tp, records in batch.items() if records}

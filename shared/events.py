@@ -93,7 +93,12 @@ class Touchpoint(WireModel):
     medium: str | None = None
     campaign: str | None = None
     landing_page: str | None = None
+    # "session" for a web session, else the event that made it (e.g. "Email Link Clicked").
+    touch_type: str = "session"
+    # Every change of a touchpoint (late events, merges of sessions or persons) is re-sent with
+    # a higher version; a retracted touchpoint no longer exists (its session merged into another).
     version: int = 1
+    retracted: bool = False
 
 
 class Conversion(WireModel):
@@ -104,6 +109,8 @@ class Conversion(WireModel):
     name: str
     revenue: Decimal
     currency: str
+    stage: str = "purchase"
+    version: int = 1
 
 
 JourneyRecord = Annotated[Touchpoint | Conversion, Field(discriminator="kind")]
@@ -114,7 +121,7 @@ class Credit(WireModel):
 
     conversion_id: str
     model: str
-    touchpoint_id: str | None
+    touchpoint_id: str | None = None
     person_id: str
     weight: Decimal
     revenue: Decimal
@@ -122,6 +129,8 @@ class Credit(WireModel):
     channel: str
     campaign: str | None = None
     source: str | None = None
+    # A restatement re-sends a conversion's credits; one no longer given is sent retracted.
+    retracted: bool = False
 
 
 class FollowUp(WireModel):

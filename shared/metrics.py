@@ -5,7 +5,7 @@ Names follow ``boucle_<service>_<noun>_<unit>``; counters end in ``_total``.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -51,6 +51,12 @@ class ConsumerMetrics:
             ["topic"],
             registry=registry,
         )
+        self.lag = Gauge(
+            f"{prefix}_consumer_lag_records",
+            "Records behind the end of each partition",
+            ["topic", "partition"],
+            registry=registry,
+        )
 
 
 class CollectorMetrics:
@@ -87,5 +93,41 @@ class CollectorMetrics:
         self.publish_errors = Counter(
             "boucle_collector_publish_errors_total",
             "Requests whose events Kafka did not ack",
+            registry=registry,
+        )
+
+
+class SessionizerMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.open_sessions = Gauge(
+            "boucle_sessionizer_open_sessions",
+            "Sessions an on-time event could still extend (stream time not yet past them)",
+            registry=registry,
+        )
+        self.lateness = Counter(
+            "boucle_sessionizer_events_by_lateness_total",
+            "Events by how far behind their partition's stream time they arrived",
+            ["bucket"],
+            registry=registry,
+        )
+        self.late = Counter(
+            "boucle_sessionizer_late_events_total",
+            "Events later than the allowed lateness, sent to the late-events topic",
+            registry=registry,
+        )
+        self.duplicates = Counter(
+            "boucle_sessionizer_duplicate_events_total",
+            "Events whose messageId was seen before",
+            registry=registry,
+        )
+        self.merges = Counter(
+            "boucle_sessionizer_identity_merges_total",
+            "Persons absorbed into another",
+            registry=registry,
+        )
+        self.touchpoint_updates = Counter(
+            "boucle_sessionizer_touchpoint_updates_total",
+            "Touchpoints emitted, by change",
+            ["change"],
             registry=registry,
         )

@@ -29,6 +29,7 @@ class TopicSettings(BaseModel):
     credits: str = "attribution.credits.v1"
     followups: str = "feedback.followups.v1"
     dead_letter: str = "boucle.deadletter.v1"
+    late_events: str = "tracking.late-events.v1"
 
 
 class ConsumerSettings(BaseModel):

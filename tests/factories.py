@@ -35,7 +35,8 @@ def event(
         properties=properties or {},
         timestamp=at,
         received_at=at,
-        campaign=Campaign(name=campaign, source="google" if campaign else None,
-                          medium="cpc" if campaign else None),
+        campaign=Campaign(
+            name=campaign, source="google" if campaign else None, medium="cpc" if campaign else None
+        ),
         channel=channel,
     )

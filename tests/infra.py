@@ -20,7 +20,8 @@ from shared.settings import TopicSettings
 ROOT = Path(__file__).resolve().parent.parent
 BOOTSTRAP = os.environ.get("KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 ADMIN_DATABASE_URL = os.environ.get(
-    "BOUCLE_TEST_DATABASE_URL", "postgresql+asyncpg://boucle:boucle@127.0.0.1:5432/boucle")
+    "BOUCLE_TEST_DATABASE_URL", "postgresql+asyncpg://boucle:boucle@127.0.0.1:5432/boucle"
+)
 
 
 def database_url(name: str) -> str:
@@ -38,8 +39,12 @@ async def admin_sql(*statements: str) -> None:
 
 
 def migrate(url: str) -> None:
-    subprocess.run([sys.executable, "-m", "alembic", "-c", "deploy/alembic.ini", "upgrade",
-                    "head"], cwd=ROOT, env={**os.environ, "DATABASE__URL": url}, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", "deploy/alembic.ini", "upgrade", "head"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE__URL": url},
+        check=True,
+    )
 
 
 def unique(prefix: str) -> str:
@@ -48,15 +53,18 @@ def unique(prefix: str) -> str:
 
 async def create_topics(prefix: str, *, partitions: int = 3) -> TopicSettings:
     topics = TopicSettings(
-        raw_events=f"{prefix}.tracking.events.v1", journeys=f"{prefix}.journeys.v1",
-        credits=f"{prefix}.attribution.credits.v1", followups=f"{prefix}.feedback.followups.v1",
+        raw_events=f"{prefix}.tracking.events.v1",
+        journeys=f"{prefix}.journeys.v1",
+        credits=f"{prefix}.attribution.credits.v1",
+        followups=f"{prefix}.feedback.followups.v1",
         dead_letter=f"{prefix}.deadletter.v1",
     )
     admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, partitions, 1)
-                                   for name in topics.model_dump().values()])
+        await admin.create_topics(
+            [NewTopic(name, partitions, 1) for name in topics.model_dump().values()]
+        )
     finally:
         await admin.close()
     return topics
@@ -73,12 +81,14 @@ async def produce(topic: str, records: list[tuple[str, bytes]]) -> None:
         await producer.stop()
 
 
-async def read_topic(topic: str, *, expect: int, timeout_s: float = 30.0,
-                     settle_s: float = 0.0) -> list[ConsumerRecord]:
+async def read_topic(
+    topic: str, *, expect: int, timeout_s: float = 30.0, settle_s: float = 0.0
+) -> list[ConsumerRecord]:
     """Every record of ``topic`` from the start: waits for ``expect`` records, then ``settle_s``
     more to catch any extra (used to prove that nothing else arrives)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=BOOTSTRAP, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         partitions = consumer.partitions_for_topic(topic)
@@ -114,8 +124,7 @@ async def committed(group: str, topic: str) -> int:
 Check = Callable[[], Awaitable[bool]]
 
 
-async def eventually(check: Check, *, timeout_s: float = 30.0,
-                     what: str = "condition") -> None:
+async def eventually(check: Check, *, timeout_s: float = 30.0, what: str = "condition") -> None:
     """Polls ``check`` until it holds; fails with ``what`` after the deadline."""
     deadline = time.monotonic() + timeout_s
     while not await check():

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.attribution.api import attribution_router
 from services.attribution.crediting import Attributor
 from services.attribution.settings import AttributionSettings
+from services.attribution.tables import OUTBOX
 from shared.codec import json_decoder
 from shared.consumer import ConsumerWiring
 from shared.events import JourneyRecord
@@ -32,6 +33,7 @@ def build(settings: AttributionSettings) -> Build:
             decode=json_decoder(JourneyRecord),
             handle=attributor,
             dead_letter_topic=settings.topics.dead_letter,
+            outbox=OUTBOX,
         )
         return ServiceParts(
             wiring=wiring, router=attribution_router(sessions, models=tuple(options.models))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.attribution import repository
 from services.attribution.models import MODELS, TouchpointView, eligible, split
+from shared.consumer import Delivery
 from shared.events import Conversion, Credit, Touchpoint
 from shared.ids import stable_id
 from shared.producer import OutgoingRecord
@@ -49,8 +51,24 @@ def credit_id(credit: Credit) -> str:
     return stable_id("credit", credit.conversion_id, credit.model, credit.touchpoint_id or "")
 
 
+def restatement(stored: dict[str, Credit], fresh: Sequence[Credit]) -> list[Credit] | None:
+    """What to emit when a conversion's credits become ``fresh``: None when nothing changed,
+    else the fresh credits plus a retraction of each stored one no longer given. Pure."""
+    fresh_by_id = {credit_id(credit): credit for credit in fresh}
+    if fresh_by_id == stored:
+        return None
+    retracted = [
+        credit.model_copy(update={"weight": Decimal(0), "revenue": Decimal(0), "retracted": True})
+        for key, credit in sorted(stored.items())
+        if key not in fresh_by_id
+    ]
+    return [*fresh, *retracted]
+
+
 class Attributor:
-    """Keeps touchpoints; credits each new conversion once with every configured model."""
+    """Keeps the touchpoints and conversions of each person, and restates the credits of a
+    person's conversions whenever any of them changes (late events, merged sessions, merged
+    persons): each conversion always carries the credits its current journey deserves."""
 
     def __init__(self, *, models: Sequence[str], lookback: timedelta, credits_topic: str) -> None:
         unknown = set(models) - set(MODELS)
@@ -63,30 +81,46 @@ class Attributor:
         self._topic = credits_topic
 
     async def __call__(
-        self, session: AsyncSession, records: Sequence[Touchpoint | Conversion]
+        self, session: AsyncSession, deliveries: Sequence[Delivery[Touchpoint | Conversion]]
     ) -> list[OutgoingRecord]:
-        out: list[OutgoingRecord] = []
-        for record in records:
+        affected: set[str] = set()
+        for delivery in deliveries:
+            record = delivery.value
             if isinstance(record, Touchpoint):
-                await repository.save_touchpoint(session, record)
-            elif await repository.claim_conversion(session, record):
-                out.extend(await self._credit(session, record))
+                previous = await repository.save_touchpoint(session, record)
+            else:
+                previous = await repository.save_conversion(session, record)
+            if previous is repository.STALE:
+                continue
+            affected.add(record.person_id)
+            if isinstance(previous, str):
+                affected.add(previous)
+        out: list[OutgoingRecord] = []
+        for person_id in sorted(affected):
+            out.extend(await self._restate(session, person_id))
         return out
 
-    async def _credit(self, session: AsyncSession, conversion: Conversion) -> list[OutgoingRecord]:
-        touchpoints = await repository.touchpoints_before(
-            session,
-            conversion.person_id,
-            until=conversion.occurred_at,
-            since=conversion.occurred_at - self._lookback,
-        )
-        credits = [
-            credit
-            for model in self._models
-            for credit in credits_for(conversion, touchpoints, model=model, lookback=self._lookback)
-        ]
-        await repository.save_credits(session, [(credit_id(c), c) for c in credits])
-        return [
-            OutgoingRecord(topic=self._topic, key=conversion.person_id, value=c.to_bytes())
-            for c in credits
-        ]
+    async def _restate(self, session: AsyncSession, person_id: str) -> list[OutgoingRecord]:
+        touchpoints = await repository.touchpoints_of(session, person_id)
+        out: list[OutgoingRecord] = []
+        for conversion in await repository.conversions_of(session, person_id):
+            fresh = [
+                credit
+                for model in self._models
+                for credit in credits_for(
+                    conversion, touchpoints, model=model, lookback=self._lookback
+                )
+            ]
+            emitted = restatement(
+                await repository.credits_of(session, conversion.conversion_id), fresh
+            )
+            if emitted is None:
+                continue
+            await repository.replace_credits(
+                session, conversion.conversion_id, [(credit_id(c), c) for c in fresh]
+            )
+            out.extend(
+                OutgoingRecord(topic=self._topic, key=conversion.person_id, value=c.to_bytes())
+                for c in emitted
+            )
+        return out

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,53 +15,64 @@ from services.attribution.tables import ConversionRow, CreditRow, TouchpointRow
 from shared.events import Conversion, Credit, Touchpoint
 
 GroupBy = Literal["channel", "campaign", "source"]
+TOUCHPOINT_FIELDS = (
+    "person_id",
+    "occurred_at",
+    "channel",
+    "source",
+    "campaign",
+    "version",
+    "retracted",
+)
+CONVERSION_FIELDS = ("person_id", "occurred_at", "revenue", "currency", "name", "stage", "version")
 
 
-async def save_touchpoint(session: AsyncSession, touchpoint: Touchpoint) -> None:
-    """Insert, or replace with a newer version; an older or equal version changes nothing."""
-    values = touchpoint.model_dump(
-        include={
-            "touchpoint_id",
-            "person_id",
-            "occurred_at",
-            "channel",
-            "source",
-            "campaign",
-            "version",
-        }
-    )
+class Stale:
+    """The record was older than what is stored: nothing changed."""
+
+
+STALE = Stale()
+
+
+async def save_touchpoint(session: AsyncSession, touchpoint: Touchpoint) -> str | Stale | None:
+    """Stores a newer version; returns the person it belonged to before (None when new), or
+    STALE when an equal or newer version is already stored."""
+    current = await session.get(TouchpointRow, touchpoint.touchpoint_id, with_for_update=True)
+    if current is not None and current.version >= touchpoint.version:
+        return STALE
+    previous = current.person_id if current is not None else None
+    values = touchpoint.model_dump(include={"touchpoint_id", *TOUCHPOINT_FIELDS})
     statement = insert(TouchpointRow).values(values)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[TouchpointRow.touchpoint_id],
-            set_={name: statement.excluded[name] for name in values if name != "touchpoint_id"},
-            where=TouchpointRow.version < statement.excluded.version,
+            set_={name: statement.excluded[name] for name in TOUCHPOINT_FIELDS},
         )
     )
+    return previous
 
 
-async def claim_conversion(session: AsyncSession, conversion: Conversion) -> bool:
-    """Stores the conversion; False when it was already there (then it is already credited)."""
-    values = conversion.model_dump(
-        include={"conversion_id", "person_id", "occurred_at", "revenue", "currency"}
+async def save_conversion(session: AsyncSession, conversion: Conversion) -> str | Stale | None:
+    """Like save_touchpoint, for conversions (which change only when their person merges)."""
+    current = await session.get(ConversionRow, conversion.conversion_id, with_for_update=True)
+    if current is not None and current.version >= conversion.version:
+        return STALE
+    previous = current.person_id if current is not None else None
+    values = conversion.model_dump(include={"conversion_id", *CONVERSION_FIELDS})
+    statement = insert(ConversionRow).values(values)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[ConversionRow.conversion_id],
+            set_={name: statement.excluded[name] for name in CONVERSION_FIELDS},
+        )
     )
-    result = await session.execute(
-        insert(ConversionRow)
-        .values(values)
-        .on_conflict_do_nothing()
-        .returning(ConversionRow.conversion_id)
-    )
-    return result.scalar_one_or_none() is not None
+    return previous
 
 
-async def touchpoints_before(
-    session: AsyncSession, person_id: str, *, until: datetime, since: datetime
-) -> list[TouchpointView]:
+async def touchpoints_of(session: AsyncSession, person_id: str) -> list[TouchpointView]:
     result = await session.execute(
         select(TouchpointRow).where(
-            TouchpointRow.person_id == person_id,
-            TouchpointRow.occurred_at >= since,
-            TouchpointRow.occurred_at <= until,
+            TouchpointRow.person_id == person_id, TouchpointRow.retracted.is_(False)
         )
     )
     return [
@@ -77,11 +87,40 @@ async def touchpoints_before(
     ]
 
 
-async def save_credits(session: AsyncSession, rows: Sequence[tuple[str, Credit]]) -> None:
-    if not rows:
-        return
-    values = [{"credit_id": credit_id, **credit.model_dump()} for credit_id, credit in rows]
-    await session.execute(insert(CreditRow).values(values).on_conflict_do_nothing())
+async def conversions_of(session: AsyncSession, person_id: str) -> list[Conversion]:
+    result = await session.execute(
+        select(ConversionRow)
+        .where(ConversionRow.person_id == person_id)
+        .order_by(ConversionRow.occurred_at)
+    )
+    return [
+        Conversion(
+            conversion_id=row.conversion_id,
+            **{name: getattr(row, name) for name in CONVERSION_FIELDS},
+        )
+        for row in result.scalars()
+    ]
+
+
+async def credits_of(session: AsyncSession, conversion_id: str) -> dict[str, Credit]:
+    result = await session.execute(
+        select(CreditRow).where(CreditRow.conversion_id == conversion_id)
+    )
+    return {
+        row.credit_id: Credit.model_validate(row, from_attributes=True) for row in result.scalars()
+    }
+
+
+async def replace_credits(
+    session: AsyncSession, conversion_id: str, rows: Sequence[tuple[str, Credit]]
+) -> None:
+    await session.execute(delete(CreditRow).where(CreditRow.conversion_id == conversion_id))
+    if rows:
+        values = [
+            {"credit_id": credit_id, **credit.model_dump(exclude={"retracted"})}
+            for credit_id, credit in rows
+        ]
+        await session.execute(insert(CreditRow).values(values))
 
 
 async def totals(

@@ -9,9 +9,11 @@ from sqlalchemy import DateTime, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database import Base
+from shared.outbox import outbox_table
 
 SCHEMA = "attribution"
 Timestamp = DateTime(timezone=True)
+OUTBOX = outbox_table(SCHEMA, Base.metadata)
 
 
 class TouchpointRow(Base):
@@ -30,6 +32,7 @@ class TouchpointRow(Base):
     source: Mapped[str | None] = mapped_column(String(512))
     campaign: Mapped[str | None] = mapped_column(String(512))
     version: Mapped[int]
+    retracted: Mapped[bool] = mapped_column(server_default="false")
 
 
 class ConversionRow(Base):
@@ -41,13 +44,20 @@ class ConversionRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(Timestamp)
     revenue: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     currency: Mapped[str] = mapped_column(String(3))
+    name: Mapped[str] = mapped_column(String(200), server_default="")
+    stage: Mapped[str] = mapped_column(String(40), server_default="purchase")
+    version: Mapped[int] = mapped_column(server_default="1")
 
 
 class CreditRow(Base):
     """One model's share of one conversion for one touchpoint (or for none: unattributed)."""
 
     __tablename__ = "credits"
-    __table_args__ = (Index("ix_credits_model", "model"), {"schema": SCHEMA})
+    __table_args__ = (
+        Index("ix_credits_model", "model"),
+        Index("ix_credits_conversion_id", "conversion_id"),
+        {"schema": SCHEMA},
+    )
 
     credit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     conversion_id: Mapped[str] = mapped_column(String(64))

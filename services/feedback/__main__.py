@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.feedback.api import cases_router
 from services.feedback.cases import CaseKeeper
 from services.feedback.settings import FeedbackSettings
+from services.feedback.tables import OUTBOX
 from shared.codec import json_decoder
 from shared.consumer import ConsumerWiring
 from shared.events import TrackingEvent
@@ -24,6 +25,7 @@ def build(settings: FeedbackSettings) -> Build:
             decode=json_decoder(TrackingEvent),
             handle=CaseKeeper(followups_topic=settings.topics.followups),
             dead_letter_topic=settings.topics.dead_letter,
+            outbox=OUTBOX,
         )
         return ServiceParts(wiring=wiring, router=cases_router(sessions))
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.feedback import repository
 from services.feedback.routing import NegativeSignal, negative_signal
 from services.feedback.tables import CaseRow
+from shared.consumer import Delivery
 from shared.events import FollowUp, TrackingEvent
 from shared.ids import stable_id
 from shared.producer import OutgoingRecord
@@ -21,11 +22,11 @@ class CaseKeeper:
         self._topic = followups_topic
 
     async def __call__(
-        self, session: AsyncSession, events: Sequence[TrackingEvent]
+        self, session: AsyncSession, deliveries: Sequence[Delivery[TrackingEvent]]
     ) -> list[OutgoingRecord]:
         out: list[OutgoingRecord] = []
-        for event in events:
-            signal = negative_signal(event)
+        for delivery in deliveries:
+            signal = negative_signal(delivery.value)
             if signal is not None:
                 case = await self._apply(session, signal)
                 if case is not None:

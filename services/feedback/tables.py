@@ -8,9 +8,11 @@ from sqlalchemy import DateTime, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database import Base
+from shared.outbox import outbox_table
 
 SCHEMA = "feedback"
 Timestamp = DateTime(timezone=True)
+OUTBOX = outbox_table(SCHEMA, Base.metadata)
 
 
 class CaseRow(Base):

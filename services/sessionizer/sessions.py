@@ -1,112 +1,149 @@
-"""Sessions, touchpoints and conversions of one person. Pure functions over plain data.
+"""Event-time sessions of one person. Pure functions over plain data, no I/O.
 
-A session groups a person's events separated by less than the inactivity timeout (30 minutes
-by default, as GA4, Snowplow, Matomo and Adobe do) and never longer than the maximum length.
-Each session is one touchpoint, whose channel is decided by the session's first event.
+A person's web events are cut into *chains*: maximal runs in which consecutive events are at most
+the inactivity timeout apart (30 minutes by default, as GA4, Snowplow, Matomo and Adobe do).
+Chains never interleave, so each is sessionized on its own: a chain is cut again where a session
+would outgrow the maximum length (24 h by default), and optionally where the campaign changes
+(Universal Analytics did; GA4 does not). Also as Universal Analytics did, and off by default, a
+session that starts direct can keep the campaign of the person's last tagged visit within a
+campaign timeout. Events are ordered by (event time, messageId), and a
+session's id comes from its first event's messageId, so the same set of events always gives the
+same sessions, whatever order they arrived in. An event that arrives late is applied by
+recomputing only its chain: one late event can bridge two sessions into one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
-from shared.events import Conversion, Touchpoint, TrackingEvent
 from shared.ids import stable_id
-
-SESSION_EVENT_TYPES = frozenset({"page", "screen", "track"})
-REVENUE_PROPERTIES = ("revenue", "value", "amount")
 
 
 @dataclass(frozen=True, slots=True)
 class SessionRules:
     timeout: timedelta = timedelta(minutes=30)
     max_length: timedelta = timedelta(hours=24)
+    split_on_campaign_change: bool = False
+    # > 0: a direct session keeps the last campaign seen within this long before it.
+    direct_campaign_timeout: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
-class SessionState:
+class WebEvent:
+    """What sessionization needs of one page view, screen or web track event."""
+
+    message_id: str
+    at: datetime
+    channel: str
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    landing_page: str | None = None
+    tagged: bool = False  # carries campaign tags or an ad click id
+
+    @property
+    def campaign_key(self) -> tuple[str | None, str | None, str | None]:
+        return (self.source, self.medium, self.campaign)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
     session_id: str
-    person_id: str
     started_at: datetime
     last_event_at: datetime
     event_count: int
+    first: WebEvent
+    # The event whose channel and campaign the touchpoint takes: the first one, or for a
+    # direct session under ``direct_campaign_timeout`` the last tagged event before it.
+    credited: WebEvent
 
 
-def continues(session: SessionState, at: datetime, rules: SessionRules) -> bool:
-    """Whether an event at ``at`` belongs to ``session`` rather than starting a new one."""
-    within_gap = session.started_at - rules.timeout <= at <= session.last_event_at + rules.timeout
-    new_start = min(session.started_at, at)
-    new_end = max(session.last_event_at, at)
-    return within_gap and new_end - new_start <= rules.max_length
+def order_key(event: WebEvent) -> tuple[datetime, str]:
+    return (event.at, event.message_id)
 
 
-def extend(session: SessionState, at: datetime) -> SessionState:
-    return SessionState(
-        session_id=session.session_id,
-        person_id=session.person_id,
-        started_at=min(session.started_at, at),
-        last_event_at=max(session.last_event_at, at),
-        event_count=session.event_count + 1,
+def _starts_new_session(current: list[WebEvent], event: WebEvent, rules: SessionRules) -> bool:
+    if event.at - current[-1].at > rules.timeout:
+        return True
+    if event.at - current[0].at > rules.max_length:
+        return True
+    return (
+        rules.split_on_campaign_change
+        and event.tagged
+        and event.campaign_key != _campaign_of(current)
     )
 
 
-def start(person_id: str, event: TrackingEvent) -> SessionState:
-    return SessionState(
-        session_id=stable_id("session", person_id, event.message_id),
-        person_id=person_id,
-        started_at=event.timestamp,
-        last_event_at=event.timestamp,
-        event_count=1,
+def _campaign_of(events: Sequence[WebEvent]) -> tuple[str | None, str | None, str | None]:
+    """The campaign in force: the last tagged event's, else none."""
+    tagged = _campaign_event(events)
+    return tagged.campaign_key if tagged else (None, None, None)
+
+
+def _session(events: Sequence[WebEvent], credited: WebEvent) -> Session:
+    first = events[0]
+    return Session(
+        session_id=stable_id("session", first.message_id),
+        started_at=first.at,
+        last_event_at=events[-1].at,
+        event_count=len(events),
+        first=first,
+        credited=credited,
     )
 
 
-def touchpoint_of(session: SessionState, first_event: TrackingEvent) -> Touchpoint:
-    return Touchpoint(
-        touchpoint_id=session.session_id,
-        person_id=session.person_id,
-        session_id=session.session_id,
-        occurred_at=session.started_at,
-        channel=first_event.channel,
-        source=first_event.campaign.source or first_event.referrer_host,
-        medium=first_event.campaign.medium,
-        campaign=first_event.campaign.name,
-        landing_page=first_event.page_url,
-    )
+def _credited(first: WebEvent, last_tagged: WebEvent | None, rules: SessionRules) -> WebEvent:
+    timeout = rules.direct_campaign_timeout
+    if (
+        timeout
+        and first.channel == "direct"
+        and last_tagged is not None
+        and first.at - last_tagged.at <= timeout
+    ):
+        return last_tagged
+    return first
 
 
-def revenue_of(properties: Mapping[str, Any]) -> Decimal:
-    """Segment's ``revenue``, else ``value`` or ``amount``; zero when none is a number."""
-    for name in REVENUE_PROPERTIES:
-        value = properties.get(name)
-        if value is None or isinstance(value, bool):
-            continue
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            continue
-        if amount.is_finite():
-            return amount
-    return Decimal(0)
+def sessionize(
+    events: Iterable[WebEvent], rules: SessionRules, *, prior_tagged: WebEvent | None = None
+) -> list[Session]:
+    """The sessions of a set of events (duplicates by messageId count once), oldest first.
+    ``prior_tagged`` is the person's last tagged event before these (for direct sessions)."""
+    unique = {event.message_id: event for event in events}
+    sessions: list[Session] = []
+    current: list[WebEvent] = []
+    last_tagged = prior_tagged
+    for event in sorted(unique.values(), key=order_key):
+        if current and _starts_new_session(current, event, rules):
+            sessions.append(_session(current, _credited(current[0], last_tagged, rules)))
+            last_tagged = _campaign_event(current) or last_tagged
+            current = []
+        current.append(event)
+    if current:
+        sessions.append(_session(current, _credited(current[0], last_tagged, rules)))
+    return sessions
 
 
-def conversion_of(
-    event: TrackingEvent,
-    person_id: str,
-    *,
-    conversion_events: Collection[str],
-    default_currency: str,
-) -> Conversion | None:
-    if event.type != "track" or event.event not in conversion_events:
-        return None
-    currency = event.properties.get("currency")
-    return Conversion(
-        conversion_id=stable_id("conversion", event.message_id),
-        person_id=person_id,
-        occurred_at=event.timestamp,
-        name=event.event,
-        revenue=revenue_of(event.properties),
-        currency=str(currency).upper() if currency else default_currency,
-    )
+def _campaign_event(events: Sequence[WebEvent]) -> WebEvent | None:
+    tagged = [event for event in events if event.tagged]
+    return tagged[-1] if tagged else None
+
+
+def chain_bounds(
+    spans: Iterable[tuple[datetime, datetime]], at: datetime, rules: SessionRules
+) -> tuple[datetime, datetime]:
+    """The time range of the chain an event at ``at`` belongs to, given the existing sessions'
+    (start, end) spans: every session within the timeout of it, and of those, transitively."""
+    low = high = at
+    remaining = sorted(spans)
+    grew = True
+    while grew:
+        grew = False
+        for start, end in list(remaining):
+            if start - rules.timeout <= high and end + rules.timeout >= low:
+                low, high = min(low, start), max(high, end)
+                remaining.remove((start, end))
+                grew = True
+    return low, high

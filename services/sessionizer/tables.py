@@ -9,9 +9,11 @@ from sqlalchemy import DateTime, Index, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database import Base
+from shared.outbox import outbox_table
 
 SCHEMA = "sessionizer"
 Timestamp = DateTime(timezone=True)
+OUTBOX = outbox_table(SCHEMA, Base.metadata)
 
 
 class ProcessedEventRow(Base):
@@ -24,8 +26,20 @@ class ProcessedEventRow(Base):
     processed_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
+class StreamTimeRow(Base):
+    """The highest event time applied per input partition: the watermark is this - lateness.
+    Per partition, because a partition's order is fixed: restarts reach the same decisions."""
+
+    __tablename__ = "stream_times"
+    __table_args__ = {"schema": SCHEMA}  # noqa: RUF012
+
+    topic: Mapped[str] = mapped_column(String(255), primary_key=True)
+    partition: Mapped[int] = mapped_column(primary_key=True)
+    stream_time: Mapped[datetime] = mapped_column(Timestamp)
+
+
 class IdentityRow(Base):
-    """An identifier (anonymousId, userId) and the person it resolves to."""
+    """An identifier and the person it resolves to; see services/sessionizer/identity.py."""
 
     __tablename__ = "identities"
     __table_args__ = (Index("ix_identities_person_id", "person_id"), {"schema": SCHEMA})
@@ -35,10 +49,43 @@ class IdentityRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
+class MergeRow(Base):
+    """A person absorbed into another when an event linked their identifiers."""
+
+    __tablename__ = "merges"
+    __table_args__ = {"schema": SCHEMA}  # noqa: RUF012
+
+    absorbed_person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    into_person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(512))
+    merged_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class WebEventRow(Base):
+    """The fields of each applied web event that sessions are recomputed from."""
+
+    __tablename__ = "web_events"
+    __table_args__ = (
+        Index("ix_web_events_person_id_occurred_at", "person_id", "occurred_at"),
+        {"schema": SCHEMA},
+    )
+
+    message_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
+    channel: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str | None] = mapped_column(String(512))
+    medium: Mapped[str | None] = mapped_column(String(512))
+    campaign: Mapped[str | None] = mapped_column(String(512))
+    landing_page: Mapped[str | None] = mapped_column(Text)
+    tagged: Mapped[bool]
+
+
 class SessionRow(Base):
     __tablename__ = "sessions"
     __table_args__ = (
-        Index("ix_sessions_person_id_last_event_at", "person_id", "last_event_at"),
+        Index("ix_sessions_person_id_started_at", "person_id", "started_at"),
+        Index("ix_sessions_last_event_at", "last_event_at"),
         {"schema": SCHEMA},
     )
 
@@ -65,7 +112,9 @@ class TouchpointRow(Base):
     medium: Mapped[str | None] = mapped_column(String(512))
     campaign: Mapped[str | None] = mapped_column(String(512))
     landing_page: Mapped[str | None] = mapped_column(Text)
+    touch_type: Mapped[str] = mapped_column(String(100), server_default="session")
     version: Mapped[int] = mapped_column(default=1)
+    retracted: Mapped[bool] = mapped_column(server_default="false")
 
 
 class ConversionRow(Base):
@@ -81,3 +130,5 @@ class ConversionRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     revenue: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     currency: Mapped[str] = mapped_column(String(3))
+    stage: Mapped[str] = mapped_column(String(40), server_default="purchase")
+    version: Mapped[int] = mapped_column(server_default="1")

@@ -30,9 +30,13 @@ class Stack:
 
 def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[str, str]:
     base_port = int(os.environ.get("BOUCLE_E2E_PORT_BASE", "18000"))
-    env = {**os.environ, "DATABASE__URL": database_url,
-           "KAFKA__BOOTSTRAP_SERVERS": infra.BOOTSTRAP, "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
-           "LOG__LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "DATABASE__URL": database_url,
+        "KAFKA__BOOTSTRAP_SERVERS": infra.BOOTSTRAP,
+        "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
+        "LOG__LEVEL": "INFO",
+    }
     for name, topic in topics.model_dump().items():
         env[f"TOPICS__{name.upper()}"] = topic
     for offset, service in enumerate(SERVICES):
@@ -63,16 +67,25 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     database = infra.unique("boucle_e2e")
     asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
     env = _environment(infra.database_url(database), topics, prefix)
-    subprocess.run([sys.executable, "-m", "services.collector", "sources", "seed-demo"],
-                   cwd=infra.ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "services.collector", "sources", "seed-demo"],
+        cwd=infra.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     logs = tmp_path_factory.mktemp("logs")
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for service in SERVICES:
             with open(logs / f"{service}.log", "wb") as log:
                 processes[service] = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{service}"], cwd=infra.ROOT, env=env,
-                    stdout=log, stderr=subprocess.STDOUT)
+                    [sys.executable, "-m", f"services.{service}"],
+                    cwd=infra.ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
         urls = {s: f"http://127.0.0.1:{env[f'{s.upper()}__PORT']}" for s in SERVICES}
         for service in SERVICES:
             _wait_ready(urls[service], processes[service], str(logs / f"{service}.log"))

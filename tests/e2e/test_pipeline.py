@@ -16,8 +16,9 @@ from tests import infra
 from tests.e2e.conftest import Stack
 
 
-def poll(fetch: Callable[[], Any], accept: Callable[[Any], bool], *, what: str,
-         timeout_s: float = 45) -> Any:
+def poll(
+    fetch: Callable[[], Any], accept: Callable[[Any], bool], *, what: str, timeout_s: float = 45
+) -> Any:
     deadline = time.monotonic() + timeout_s
     value = fetch()
     while not accept(value):
@@ -44,28 +45,50 @@ def metric(url: str, name: str) -> float:
 def test_campaign_visit_login_order_and_detractor_close_the_loop(stack: Stack) -> None:
     anonymous_id, user_id = str(uuid.uuid4()), f"user-{uuid.uuid4().hex[:8]}"
     campaign = f"spring-{uuid.uuid4().hex[:6]}"
-    landing = (f"https://shop.example/?utm_source=newsletter&utm_medium=email"
-               f"&utm_campaign={campaign}")
+    landing = (
+        f"https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign={campaign}"
+    )
     errors: list[Exception] = []
-    client = Client(write_key=stack.write_key, host=stack.urls["collector"], gzip=True,
-                    on_error=lambda error, _: errors.append(error), max_retries=3)
-    client.page(anonymous_id=anonymous_id, name="Landing", properties={"url": landing},
-                context={"page": {"url": landing, "referrer": "https://mail.google.com/"}})
+    client = Client(
+        write_key=stack.write_key,
+        host=stack.urls["collector"],
+        gzip=True,
+        on_error=lambda error, _: errors.append(error),
+        max_retries=3,
+    )
+    client.page(
+        anonymous_id=anonymous_id,
+        name="Landing",
+        properties={"url": landing},
+        context={"page": {"url": landing, "referrer": "https://mail.google.com/"}},
+    )
     client.identify(user_id=user_id, anonymous_id=anonymous_id, traits={"plan": "pro"})
-    client.track(user_id=user_id, anonymous_id=anonymous_id, event="Order Completed",
-                 properties={"revenue": 100, "currency": "USD", "order_id": "o-1"})
-    client.track(user_id=user_id, anonymous_id=anonymous_id, event="NPS Submitted",
-                 properties={"score": 3, "comment": "delivery was late"})
+    client.track(
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        event="Order Completed",
+        properties={"revenue": 100, "currency": "USD", "order_id": "o-1"},
+    )
+    client.track(
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        event="NPS Submitted",
+        properties={"score": 3, "comment": "delivery was late"},
+    )
     client.flush()
     client.join()
     assert errors == []
 
-    journey = poll(lambda: get(f"{stack.urls['sessionizer']}/v1/journeys/{user_id}"),
-                   lambda j: j is not None and j["conversions"], what="the journey")
+    journey = poll(
+        lambda: get(f"{stack.urls['sessionizer']}/v1/journeys/{user_id}"),
+        lambda j: j is not None and j["conversions"],
+        what="the journey",
+    )
     [touchpoint] = journey["touchpoints"]
     assert (touchpoint["campaign"], touchpoint["channel"]) == (campaign, "email")
     assert [(c["name"], c["revenue"]) for c in journey["conversions"]] == [
-        ("Order Completed", "100.0000")]
+        ("Order Completed", "100.0000")
+    ]
     assert set(journey["identities"]) == {anonymous_id, user_id}
 
     def campaign_credit(body: Any) -> list[Any]:
@@ -73,11 +96,15 @@ def test_campaign_visit_login_order_and_detractor_close_the_loop(stack: Stack) -
 
     url = f"{stack.urls['attribution']}/v1/attribution?model=last_touch&group_by=campaign"
     body = poll(lambda: get(url), lambda b: bool(campaign_credit(b)), what="the credit")
-    assert campaign_credit(body) == [{"key": campaign, "currency": "USD",
-                                      "conversions": "1.000000", "revenue": "100.0000"}]
+    assert campaign_credit(body) == [
+        {"key": campaign, "currency": "USD", "conversions": "1.000000", "revenue": "100.0000"}
+    ]
 
-    cases = poll(lambda: get(f"{stack.urls['feedback']}/v1/cases?status=open"),
-                 lambda b: any(c["personId"] == user_id for c in b["cases"]), what="the case")
+    cases = poll(
+        lambda: get(f"{stack.urls['feedback']}/v1/cases?status=open"),
+        lambda b: any(c["personId"] == user_id for c in b["cases"]),
+        what="the case",
+    )
     [case] = [c for c in cases["cases"] if c["personId"] == user_id]
     assert (case["priority"], case["reason"]) == (2, "NPS 3: delivery was late")
 
@@ -88,11 +115,17 @@ def test_campaign_visit_login_order_and_detractor_close_the_loop(stack: Stack) -
 
 def test_a_bad_event_in_a_batch_is_dead_lettered_and_the_rest_flows(stack: Stack) -> None:
     anonymous_id = str(uuid.uuid4())
-    response = httpx.post(f"{stack.urls['collector']}/v1/batch", auth=(stack.write_key, ""),
-                          json={"batch": [
-                              {"type": "page", "anonymousId": anonymous_id, "name": "Home"},
-                              {"type": "track", "anonymousId": anonymous_id},
-                          ]}, timeout=10)
+    response = httpx.post(
+        f"{stack.urls['collector']}/v1/batch",
+        auth=(stack.write_key, ""),
+        json={
+            "batch": [
+                {"type": "page", "anonymousId": anonymous_id, "name": "Home"},
+                {"type": "track", "anonymousId": anonymous_id},
+            ]
+        },
+        timeout=10,
+    )
     assert response.status_code == 200
     assert response.json()["accepted"] == 1
     assert [r["index"] for r in response.json()["rejected"]] == [1]
@@ -101,8 +134,11 @@ def test_a_bad_event_in_a_batch_is_dead_lettered_and_the_rest_flows(stack: Stack
     mine = [r for r in dead if json.loads(r.value).get("anonymousId") == anonymous_id]
     assert len(mine) == 1
     assert b"event name" in dict(mine[0].headers)["reason"]
-    poll(lambda: get(f"{stack.urls['sessionizer']}/v1/journeys/{anonymous_id}"),
-         lambda j: j is not None and len(j["touchpoints"]) == 1, what="the page view's journey")
+    poll(
+        lambda: get(f"{stack.urls['sessionizer']}/v1/journeys/{anonymous_id}"),
+        lambda j: j is not None and len(j["touchpoints"]) == 1,
+        what="the page view's journey",
+    )
 
 
 def test_every_service_reports_ready_and_serves_metrics(stack: Stack) -> None:
@@ -114,6 +150,10 @@ def test_every_service_reports_ready_and_serves_metrics(stack: Stack) -> None:
 
 
 def test_wrong_write_key_is_refused_by_the_running_collector(stack: Stack) -> None:
-    response = httpx.post(f"{stack.urls['collector']}/v1/track", auth=("nope", ""),
-                          json={"anonymousId": "a", "event": "x"}, timeout=5)
+    response = httpx.post(
+        f"{stack.urls['collector']}/v1/track",
+        auth=("nope", ""),
+        json={"anonymousId": "a", "event": "x"},
+        timeout=5,
+    )
     assert response.status_code == 401

@@ -7,17 +7,19 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from prometheus_client import CollectorRegistry
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.consumer import BatchConsumer, ConsumerWiring
+from shared.consumer import BatchConsumer, ConsumerWiring, Delivery
 from shared.errors import BadRecord, DependencyDown
 from shared.metrics import ConsumerMetrics
+from shared.outbox import outbox_table
 from shared.producer import EventProducer, OutgoingRecord
 from shared.settings import ConsumerSettings, KafkaSettings, TopicSettings
 from tests import infra
 
 KAFKA = KafkaSettings(bootstrap_servers=infra.BOOTSTRAP)
+PROBE_OUTBOX = outbox_table("public", MetaData())
 
 
 def decode(value: bytes) -> str:
@@ -30,8 +32,9 @@ def decode(value: bytes) -> str:
 class ProbeHandler:
     """Inserts each item once and emits one record per item it inserted."""
 
-    def __init__(self, output_topic: str, *, fail_with: BaseException | None = None,
-                 fail_times: int = 0) -> None:
+    def __init__(
+        self, output_topic: str, *, fail_with: BaseException | None = None, fail_times: int = 0
+    ) -> None:
         self.output_topic = output_topic
         self.fail_with = fail_with
         self.fail_times = fail_times
@@ -39,14 +42,17 @@ class ProbeHandler:
         self.started = asyncio.Event()
         self.gate: asyncio.Event | None = None
 
-    async def __call__(self, session: AsyncSession, items: Sequence[str]) -> list[OutgoingRecord]:
+    async def __call__(
+        self, session: AsyncSession, deliveries: Sequence[Delivery[str]]
+    ) -> list[OutgoingRecord]:
         self.calls += 1
         self.started.set()
         out = []
-        for item in items:
+        for item in (delivery.value for delivery in deliveries):
             inserted = await session.execute(
                 text("INSERT INTO probe (id) VALUES (:id) ON CONFLICT DO NOTHING RETURNING id"),
-                {"id": item})
+                {"id": item},
+            )
             if inserted.scalar_one_or_none() is not None:
                 out.append(OutgoingRecord(topic=self.output_topic, key=item, value=item.encode()))
         if self.gate is not None:
@@ -57,10 +63,12 @@ class ProbeHandler:
 
 
 @pytest.fixture
-async def probe_sessions(sessions: async_sessionmaker[AsyncSession]
-                         ) -> async_sessionmaker[AsyncSession]:
+async def probe_sessions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
     async with sessions() as session, session.begin():
         await session.execute(text("CREATE TABLE probe (id text PRIMARY KEY)"))
+        await session.run_sync(lambda sync: PROBE_OUTBOX.create(sync.connection()))
     return sessions
 
 
@@ -72,14 +80,31 @@ async def producer() -> AsyncIterator[EventProducer]:
     await producer.stop()
 
 
-def loop(handler: ProbeHandler, topics: TopicSettings, producer: EventProducer,
-         sessions: async_sessionmaker[AsyncSession], group: str) -> BatchConsumer[str]:
-    wiring = ConsumerWiring(topics=[topics.raw_events], decode=decode, handle=handler,
-                            dead_letter_topic=topics.dead_letter)
-    settings = ConsumerSettings(group_id=group, poll_timeout_ms=200, retry_initial_backoff_s=0.05,
-                                retry_budget_s=5)
-    return BatchConsumer(wiring, producer, sessions=sessions, kafka=KAFKA, settings=settings,
-                         metrics=ConsumerMetrics("probe", CollectorRegistry()))
+def loop(
+    handler: ProbeHandler,
+    topics: TopicSettings,
+    producer: EventProducer,
+    sessions: async_sessionmaker[AsyncSession],
+    group: str,
+) -> BatchConsumer[str]:
+    wiring = ConsumerWiring(
+        topics=[topics.raw_events],
+        decode=decode,
+        handle=handler,
+        dead_letter_topic=topics.dead_letter,
+        outbox=PROBE_OUTBOX,
+    )
+    settings = ConsumerSettings(
+        group_id=group, poll_timeout_ms=200, retry_initial_backoff_s=0.05, retry_budget_s=5
+    )
+    return BatchConsumer(
+        wiring,
+        producer,
+        sessions=sessions,
+        kafka=KAFKA,
+        settings=settings,
+        metrics=ConsumerMetrics("probe", CollectorRegistry()),
+    )
 
 
 async def count(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -114,14 +139,15 @@ def committed_reaches(group: str, topic: str, n: int) -> infra.Check:
 
 
 async def test_offsets_are_committed_only_after_the_transaction_commits(
-        topics: TopicSettings, producer: EventProducer,
-        probe_sessions: async_sessionmaker[AsyncSession]) -> None:
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
     await produce_ok(topics.raw_events, 10)
     group = infra.unique("g")
     crashing = ProbeHandler(topics.journeys, fail_with=RuntimeError("bug"), fail_times=1)
     with pytest.raises(RuntimeError, match="bug"):
-        await asyncio.wait_for(loop(crashing, topics, producer, probe_sessions, group)
-                               .run(asyncio.Event()), timeout=30)
+        await asyncio.wait_for(
+            loop(crashing, topics, producer, probe_sessions, group).run(asyncio.Event()), timeout=30
+        )
     assert await count(probe_sessions) == 0
     assert await infra.committed(group, topics.raw_events) == 0
 
@@ -131,28 +157,35 @@ async def test_offsets_are_committed_only_after_the_transaction_commits(
 
 
 async def test_a_redelivered_stream_changes_nothing_and_emits_nothing_again(
-        topics: TopicSettings, producer: EventProducer,
-        probe_sessions: async_sessionmaker[AsyncSession]) -> None:
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
     await produce_ok(topics.raw_events, 12)
     first, second = infra.unique("g"), infra.unique("g")
-    await run_until(loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, first),
-                    committed_reaches(first, topics.raw_events, 12))
+    await run_until(
+        loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, first),
+        committed_reaches(first, topics.raw_events, 12),
+    )
     # A new group reads everything again from the start: a full redelivery.
-    await run_until(loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, second),
-                    committed_reaches(second, topics.raw_events, 12))
+    await run_until(
+        loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, second),
+        committed_reaches(second, topics.raw_events, 12),
+    )
     assert await count(probe_sessions) == 12
     emitted = await infra.read_topic(topics.journeys, expect=12, settle_s=1.0)
     assert sorted(r.value for r in emitted) == sorted(f"ok-{i}".encode() for i in range(12))
 
 
 async def test_a_poison_record_goes_to_the_dead_letter_topic_with_its_reason(
-        topics: TopicSettings, producer: EventProducer,
-        probe_sessions: async_sessionmaker[AsyncSession]) -> None:
-    await infra.produce(topics.raw_events, [("k1", b"\xffgarbage"), ("k1", b"ok-1"),
-                                            ("k2", b"ok-2")])
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await infra.produce(
+        topics.raw_events, [("k1", b"\xffgarbage"), ("k1", b"ok-1"), ("k2", b"ok-2")]
+    )
     group = infra.unique("g")
-    await run_until(loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, group),
-                    committed_reaches(group, topics.raw_events, 3))
+    await run_until(
+        loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, group),
+        committed_reaches(group, topics.raw_events, 3),
+    )
     assert await count(probe_sessions) == 2
     [dead] = await infra.read_topic(topics.dead_letter, expect=1, settle_s=0.5)
     headers = {name: value.decode() for name, value in dead.headers}
@@ -163,12 +196,13 @@ async def test_a_poison_record_goes_to_the_dead_letter_topic_with_its_reason(
 
 
 async def test_a_transient_failure_is_retried_and_the_batch_applied_once(
-        topics: TopicSettings, producer: EventProducer,
-        probe_sessions: async_sessionmaker[AsyncSession]) -> None:
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
     await produce_ok(topics.raw_events, 5)
     group = infra.unique("g")
-    flaky = ProbeHandler(topics.journeys, fail_with=DependencyDown("postgres", "test"),
-                         fail_times=2)
+    flaky = ProbeHandler(
+        topics.journeys, fail_with=DependencyDown("postgres", "test"), fail_times=2
+    )
     consumer = loop(flaky, topics, producer, probe_sessions, group)
     await run_until(consumer, committed_reaches(group, topics.raw_events, 5))
     assert await count(probe_sessions) == 5
@@ -178,8 +212,8 @@ async def test_a_transient_failure_is_retried_and_the_batch_applied_once(
 
 
 async def test_stop_lets_the_in_flight_batch_finish_and_commit(
-        topics: TopicSettings, producer: EventProducer,
-        probe_sessions: async_sessionmaker[AsyncSession]) -> None:
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
     await produce_ok(topics.raw_events, 8)
     group = infra.unique("g")
     slow = ProbeHandler(topics.journeys)

@@ -7,57 +7,102 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution.crediting import Attributor
 from services.feedback.cases import CaseKeeper
-from services.sessionizer.journeys import JourneyBuilder, JourneyRules
+from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
 from services.sessionizer.sessions import SessionRules
-from shared.consumer import BatchHandler
-from shared.events import Conversion, JourneyRecord, Touchpoint
+from services.sessionizer.touchpoints import EventRoles
+from shared.consumer import BatchHandler, Delivery
+from shared.events import Conversion, Credit, JourneyRecord, Touchpoint
+from shared.metrics import SessionizerMetrics
 from shared.producer import OutgoingRecord
 from tests.factories import event
 
 JourneyRecordAdapter: TypeAdapter[Touchpoint | Conversion] = TypeAdapter(JourneyRecord)
-RULES = JourneyRules(sessions=SessionRules(), conversion_events=frozenset({"Order Completed"}),
-                     default_currency="USD")
+RULES = JourneyRules(
+    sessions=SessionRules(),
+    roles=EventRoles(
+        touch_events=frozenset({"Email Link Clicked"}),
+        background_events=frozenset(),
+        conversions={"Order Completed": "purchase"},
+    ),
+)
 
 
-async def apply(sessions: async_sessionmaker[AsyncSession], handler: BatchHandler[Any],
-                items: Sequence[Any]) -> Sequence[OutgoingRecord]:
+def builder() -> JourneyBuilder:
+    return JourneyBuilder(
+        RULES,
+        topics=Topics(journeys="journeys", late_events="late"),
+        metrics=SessionizerMetrics(CollectorRegistry()),
+    )
+
+
+def delivered(values: Sequence[Any]) -> list[Delivery[Any]]:
+    return [Delivery(value, "t", 0, offset) for offset, value in enumerate(values)]
+
+
+async def apply(
+    sessions: async_sessionmaker[AsyncSession], handler: BatchHandler[Any], items: Sequence[Any]
+) -> Sequence[OutgoingRecord]:
     async with sessions() as session, session.begin():
-        return await handler(session, items)
+        return await handler(session, delivered(items))
 
 
 async def snapshot(sessions: async_sessionmaker[AsyncSession], schema: str) -> dict[str, Any]:
     async with sessions() as session:
-        tables = (await session.execute(text(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
-            "ORDER BY table_name"), {"s": schema})).scalars().all()
-        return {table: (await session.execute(text(
-            f'SELECT * FROM {schema}."{table}" ORDER BY 1'  # noqa: S608 - names from the catalog
-        ))).all() for table in tables}
+        tables = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = :s "
+                        "AND table_name <> 'outbox' ORDER BY table_name"
+                    ),
+                    {"s": schema},
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return {
+            table: (
+                await session.execute(
+                    text(
+                        f'SELECT * FROM {schema}."{table}" ORDER BY 1'  # noqa: S608 - names from the catalog
+                    )
+                )
+            ).all()
+            for table in tables
+        }
 
 
 def journey() -> list[Any]:
     return [
         event(minutes=0, anonymous_id="a1", campaign="spring", channel="paid_search"),
         event(minutes=5, anonymous_id="a1", type="identify", user_id="u1"),
-        event(minutes=10, anonymous_id="a1", user_id="u1", type="track", name="Order Completed",
-              properties={"revenue": 100, "currency": "EUR"}),
+        event(
+            minutes=10,
+            anonymous_id="a1",
+            user_id="u1",
+            type="track",
+            name="Order Completed",
+            properties={"revenue": 100, "currency": "EUR"},
+        ),
         event(minutes=90, anonymous_id="a1", user_id="u1"),
     ]
 
 
 async def test_sessionizer_redelivery_changes_nothing(
-        sessions: async_sessionmaker[AsyncSession]) -> None:
-    builder = JourneyBuilder(RULES, journeys_topic="journeys")
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     events = journey()
-    first = await apply(sessions, builder, events)
+    first = await apply(sessions, builder(), events)
     before = await snapshot(sessions, "sessionizer")
-    assert await apply(sessions, builder, events) == []
+    assert await apply(sessions, builder(), events) == []
     assert await snapshot(sessions, "sessionizer") == before
     kinds = [type(JourneyRecordAdapter.validate_json(r.value)).__name__ for r in first]
     assert kinds == ["Touchpoint", "Conversion", "Touchpoint"]  # the 90-minute gap: 2 sessions
@@ -65,12 +110,15 @@ async def test_sessionizer_redelivery_changes_nothing(
 
 
 async def test_attribution_redelivery_changes_nothing(
-        sessions: async_sessionmaker[AsyncSession]) -> None:
-    attributor = Attributor(models=["last_touch", "linear"], lookback=timedelta(days=30),
-                            credits_topic="credits")
-    builder = JourneyBuilder(RULES, journeys_topic="journeys")
-    records = [JourneyRecordAdapter.validate_json(r.value)
-               for r in await apply(sessions, builder, journey())]
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    attributor = Attributor(
+        models=["last_touch", "linear"], lookback=timedelta(days=30), credits_topic="credits"
+    )
+    records = [
+        JourneyRecordAdapter.validate_json(r.value)
+        for r in await apply(sessions, builder(), journey())
+    ]
     credits = await apply(sessions, attributor, records)
     before = await snapshot(sessions, "attribution")
     assert await apply(sessions, attributor, records) == []
@@ -78,19 +126,45 @@ async def test_attribution_redelivery_changes_nothing(
     assert len(credits) == 2  # one touchpoint before the conversion, two models
     conversion = next(r for r in records if isinstance(r, Conversion))
     assert conversion.revenue == Decimal(100)
-    assert any(isinstance(r, Touchpoint) for r in records)
+
+
+async def test_a_touchpoint_arriving_after_its_conversion_restates_the_credit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    attributor = Attributor(
+        models=["last_touch"], lookback=timedelta(days=30), credits_topic="credits"
+    )
+    records = [
+        JourneyRecordAdapter.validate_json(r.value)
+        for r in await apply(sessions, builder(), journey())
+    ]
+    conversion = next(r for r in records if isinstance(r, Conversion))
+    touchpoint = next(r for r in records if isinstance(r, Touchpoint))
+    unattributed = await apply(sessions, attributor, [conversion])
+    assert [Credit.model_validate_json(r.value).channel for r in unattributed] == ["(none)"]
+    restated = [
+        Credit.model_validate_json(r.value) for r in await apply(sessions, attributor, [touchpoint])
+    ]
+    assert [(c.channel, c.revenue, c.retracted) for c in restated] == [
+        ("paid_search", Decimal(100), False),
+        ("(none)", Decimal(0), True),
+    ]
 
 
 async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
-        sessions: async_sessionmaker[AsyncSession]) -> None:
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     keeper = CaseKeeper(followups_topic="followups")
     events = [
-        event(minutes=0, type="track", user_id="u9", name="NPS Submitted",
-              properties={"score": 5}),
-        event(minutes=1, type="track", user_id="u9", name="NPS Submitted",
-              properties={"score": 1, "comment": "broken"}),
-        event(minutes=2, type="track", user_id="u9", name="NPS Submitted",
-              properties={"score": 9}),
+        event(minutes=0, type="track", user_id="u9", name="NPS Submitted", properties={"score": 5}),
+        event(
+            minutes=1,
+            type="track",
+            user_id="u9",
+            name="NPS Submitted",
+            properties={"score": 1, "comment": "broken"},
+        ),
+        event(minutes=2, type="track", user_id="u9", name="NPS Submitted", properties={"score": 9}),
     ]
     assert len(await apply(sessions, keeper, events)) == 2
     before = await snapshot(sessions, "feedback")
@@ -98,4 +172,3 @@ async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
     assert await snapshot(sessions, "feedback") == before
     [case] = before["cases"]
     assert (case.priority, case.signal_count, case.reason) == (1, 2, "NPS 1: broken")
-

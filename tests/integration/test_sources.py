@@ -28,8 +28,10 @@ def key_in(output: str) -> str:
 
 
 async def test_a_new_source_authenticates_with_the_key_printed_once(
-        database_url: str, sessions: async_sessionmaker[AsyncSession],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     key = key_in(await sources(database_url, capsys, "add", "site", "--kind", "web"))
     source = await SourceDirectory(sessions, ttl_s=0).authenticate(key)
     assert source is not None
@@ -39,8 +41,10 @@ async def test_a_new_source_authenticates_with_the_key_printed_once(
 
 
 async def test_rotation_retires_the_old_key_and_disabling_refuses_the_source(
-        database_url: str, sessions: async_sessionmaker[AsyncSession],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     directory = SourceDirectory(sessions, ttl_s=0)
     old = key_in(await sources(database_url, capsys, "add", "crm", "--kind", "crm"))
     new = key_in(await sources(database_url, capsys, "rotate", "crm"))
@@ -55,8 +59,10 @@ async def test_rotation_retires_the_old_key_and_disabling_refuses_the_source(
 
 
 async def test_seeding_the_demo_source_again_changes_nothing(
-        database_url: str, sessions: async_sessionmaker[AsyncSession],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     await sources(database_url, capsys, "seed-demo")
     assert await SourceDirectory(sessions, ttl_s=0).authenticate("demo-key") is not None
     await sources(database_url, capsys, "disable", "demo")

@@ -4,10 +4,20 @@ from services.collector.channels import CHANNELS, TrafficSignals, classify
 from shared.events import Campaign
 
 
-def signals(source: str | None = None, medium: str | None = None, *, referrer: str | None = None,
-            click_ids: dict[str, str] | None = None, offline: bool = False) -> TrafficSignals:
-    return TrafficSignals(campaign=Campaign(source=source, medium=medium),
-                          click_ids=click_ids or {}, referrer_host=referrer, offline=offline)
+def signals(
+    source: str | None = None,
+    medium: str | None = None,
+    *,
+    referrer: str | None = None,
+    click_ids: dict[str, str] | None = None,
+    offline: bool = False,
+) -> TrafficSignals:
+    return TrafficSignals(
+        campaign=Campaign(source=source, medium=medium),
+        click_ids=click_ids or {},
+        referrer_host=referrer,
+        offline=offline,
+    )
 
 
 @pytest.mark.parametrize(

@@ -49,26 +49,31 @@ def sink() -> ListSink:
 
 @pytest.fixture
 async def client(sink: ListSink) -> AsyncIterator[httpx.AsyncClient]:
-    options = CollectorOptions(limits=LimitSettings(max_event_bytes=2_000,
-                                                    max_request_bytes=10_000, max_batch_events=5))
+    options = CollectorOptions(
+        limits=LimitSettings(max_event_bytes=2_000, max_request_bytes=10_000, max_batch_events=5)
+    )
     registry = CollectorRegistry()
-    ingestor = Ingestor(sink, DictSources(), options=options, topics=TOPICS,
-                        metrics=CollectorMetrics(registry))
+    ingestor = Ingestor(
+        sink, DictSources(), options=options, topics=TOPICS, metrics=CollectorMetrics(registry)
+    )
 
     async def always() -> bool:
         return True
 
     app = create_app(ingestor, registry=registry, checks={"kafka": always})
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://collector",
-                                 auth=(KEY, "")) as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://collector", auth=(KEY, "")
+    ) as http:
         yield http
 
 
-async def test_track_is_published_keyed_by_the_device(client: httpx.AsyncClient,
-                                                      sink: ListSink) -> None:
-    response = await client.post("/v1/track", json={"anonymousId": "a1", "userId": "u1",
-                                                    "event": "Signed Up"})
+async def test_track_is_published_keyed_by_the_device(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await client.post(
+        "/v1/track", json={"anonymousId": "a1", "userId": "u1", "event": "Signed Up"}
+    )
     assert response.status_code == 200
     [record] = sink.on(TOPICS.raw_events)
     assert record.key == "a1"
@@ -78,16 +83,19 @@ async def test_track_is_published_keyed_by_the_device(client: httpx.AsyncClient,
 
 async def test_write_key_may_come_in_the_body(client: httpx.AsyncClient, sink: ListSink) -> None:
     no_header = httpx.Auth()  # the base class sends the request as it is
-    response = await client.post("/v1/page", auth=no_header,
-                                 content=json.dumps({"writeKey": KEY, "anonymousId": "a1"}))
+    response = await client.post(
+        "/v1/page", auth=no_header, content=json.dumps({"writeKey": KEY, "anonymousId": "a1"})
+    )
     assert response.status_code == 200
     assert len(sink.on(TOPICS.raw_events)) == 1
 
 
-async def test_unknown_key_is_401_and_nothing_is_published(client: httpx.AsyncClient,
-                                                           sink: ListSink) -> None:
-    response = await client.post("/v1/track", auth=("wrong", ""),
-                                 json={"anonymousId": "a1", "event": "x"})
+async def test_unknown_key_is_401_and_nothing_is_published(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await client.post(
+        "/v1/track", auth=("wrong", ""), json={"anonymousId": "a1", "event": "x"}
+    )
     assert response.status_code == 401
     assert "write key" in response.json()["message"]
     assert sink.records == []
@@ -106,27 +114,33 @@ async def test_invalid_json_is_400(client: httpx.AsyncClient) -> None:
 
 
 async def test_oversized_event_is_413_with_the_limit(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/track", json={"anonymousId": "a1", "event": "x",
-                                                    "properties": {"blob": "x" * 3_000}})
+    response = await client.post(
+        "/v1/track", json={"anonymousId": "a1", "event": "x", "properties": {"blob": "x" * 3_000}}
+    )
     assert response.status_code == 413
     assert "2000" in response.json()["message"]
 
 
 async def test_gzip_bodies_are_accepted(client: httpx.AsyncClient, sink: ListSink) -> None:
     body = gzip.compress(json.dumps({"batch": [{"type": "page", "anonymousId": "a1"}]}).encode())
-    response = await client.post("/v1/batch", content=body,
-                                 headers={"content-encoding": "gzip"})
+    response = await client.post("/v1/batch", content=body, headers={"content-encoding": "gzip"})
     assert response.status_code == 200
     assert response.json()["accepted"] == 1
 
 
 async def test_batch_keeps_valid_events_and_dead_letters_invalid_ones(
-        client: httpx.AsyncClient, sink: ListSink) -> None:
-    response = await client.post("/v1/batch", json={"batch": [
-        {"type": "track", "anonymousId": "a1", "event": "Ok"},
-        {"type": "track", "anonymousId": "a1"},
-        {"type": "identify", "userId": "u1"},
-    ]})
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await client.post(
+        "/v1/batch",
+        json={
+            "batch": [
+                {"type": "track", "anonymousId": "a1", "event": "Ok"},
+                {"type": "track", "anonymousId": "a1"},
+                {"type": "identify", "userId": "u1"},
+            ]
+        },
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["accepted"] == 2
@@ -144,8 +158,9 @@ async def test_batch_over_the_event_limit_is_refused_whole(client: httpx.AsyncCl
     assert response.json()["error"] == "too_many_events"
 
 
-async def test_kafka_down_is_503_with_retry_after(client: httpx.AsyncClient,
-                                                  sink: ListSink) -> None:
+async def test_kafka_down_is_503_with_retry_after(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
     sink.down = True
     response = await client.post("/v1/track", json={"anonymousId": "a1", "event": "x"})
     assert response.status_code == 503

@@ -17,8 +17,10 @@ from services.sessionizer.settings import SessionizerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS: dict[str, type[BaseSettings]] = {
-    "collector": CollectorSettings, "sessionizer": SessionizerSettings,
-    "attribution": AttributionSettings, "feedback": FeedbackSettings,
+    "collector": CollectorSettings,
+    "sessionizer": SessionizerSettings,
+    "attribution": AttributionSettings,
+    "feedback": FeedbackSettings,
 }
 
 
@@ -36,8 +38,11 @@ def resolves(model: type[BaseModel], path: list[str]) -> bool:
     if len(path) == 1:
         return True
     annotation = field.annotation
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel) and resolves(
-        annotation, path[1:])
+    return (
+        isinstance(annotation, type)
+        and issubclass(annotation, BaseModel)
+        and resolves(annotation, path[1:])
+    )
 
 
 def test_compose_describes_the_whole_stack(compose: dict[str, Any]) -> None:
@@ -46,7 +51,8 @@ def test_compose_describes_the_whole_stack(compose: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_every_variable_given_to_a_service_is_a_setting_it_reads(
-        compose: dict[str, Any], service: str) -> None:
+    compose: dict[str, Any], service: str
+) -> None:
     environment = compose["services"][service]["environment"]
     unknown = [name for name in environment if not resolves(SETTINGS[service], name.split("__"))]
     assert unknown == []
@@ -54,7 +60,8 @@ def test_every_variable_given_to_a_service_is_a_setting_it_reads(
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
 def test_each_service_runs_its_own_module_on_its_own_port(
-        compose: dict[str, Any], service: str) -> None:
+    compose: dict[str, Any], service: str
+) -> None:
     spec = compose["services"][service]
     assert spec["command"] == ["python", "-m", f"services.{service}"]
     port = int(spec["environment"][f"{service.upper()}__PORT"])
@@ -66,6 +73,7 @@ def test_each_service_runs_its_own_module_on_its_own_port(
 def test_prometheus_scrapes_every_service_port(compose: dict[str, Any]) -> None:
     config = yaml.safe_load((ROOT / "deploy/prometheus.yml").read_text())
     targets = config["scrape_configs"][0]["static_configs"][0]["targets"]
-    expected = [f"{s}:{compose['services'][s]['environment'][f'{s.upper()}__PORT']}"
-                for s in SETTINGS]
+    expected = [
+        f"{s}:{compose['services'][s]['environment'][f'{s.upper()}__PORT']}" for s in SETTINGS
+    ]
     assert sorted(targets) == sorted(expected)

@@ -38,12 +38,19 @@ def test_naive_timestamps_are_read_as_utc() -> None:
 
 
 def test_enriched_page_view_carries_campaign_channel_and_a_message_id() -> None:
-    message = parse_message({
-        "anonymousId": "a1",
-        "context": {"ip": "203.0.113.9", "page": {
-            "url": "https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring",
-            "referrer": "https://www.google.com/"}},
-    }, call="page")
+    message = parse_message(
+        {
+            "anonymousId": "a1",
+            "context": {
+                "ip": "203.0.113.9",
+                "page": {
+                    "url": "https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring",
+                    "referrer": "https://www.google.com/",
+                },
+            },
+        },
+        call="page",
+    )
     event = enrich(message, source_id="src", received_at=RECEIVED, sent_at=None)
     assert event.campaign.name == "spring"
     assert event.channel == "paid_search"
@@ -65,8 +72,9 @@ def test_offline_source_makes_offline_touches() -> None:
 
 
 def test_an_email_in_traits_becomes_a_hashed_identity_never_the_address() -> None:
-    message = parse_message({"userId": "u1", "traits": {"email": "  Ada@Example.COM "}},
-                            call="identify")
+    message = parse_message(
+        {"userId": "u1", "traits": {"email": "  Ada@Example.COM "}}, call="identify"
+    )
     event = enrich(message, source_id="s", received_at=RECEIVED, sent_at=None)
     assert event.identities == {"email": email_hash("ada@example.com")}
     assert event.identities["email"] == hashlib.sha256(b"ada@example.com").hexdigest()
@@ -78,12 +86,25 @@ def test_something_that_is_not_an_address_gives_no_identity() -> None:
 
 
 def test_an_event_known_only_by_an_identity_is_keyed_by_it() -> None:
-    event = TrackingEvent(message_id="m", type="track", source_id="s", event="Email Opened",
-                          identities={"email": "abc"}, timestamp=RECEIVED, received_at=RECEIVED)
+    event = TrackingEvent(
+        message_id="m",
+        type="track",
+        source_id="s",
+        event="Email Opened",
+        identities={"email": "abc"},
+        timestamp=RECEIVED,
+        received_at=RECEIVED,
+    )
     assert event.actor_id == "email:abc"
 
 
 def test_an_event_with_no_identifier_at_all_is_invalid() -> None:
     with pytest.raises(ValidationError, match="anonymousId, a userId or an identity"):
-        TrackingEvent(message_id="m", type="track", source_id="s", event="x",
-                      timestamp=RECEIVED, received_at=RECEIVED)
+        TrackingEvent(
+            message_id="m",
+            type="track",
+            source_id="s",
+            event="x",
+            timestamp=RECEIVED,
+            received_at=RECEIVED,
+        )

@@ -35,8 +35,11 @@ def test_numeric_ids_are_read_as_strings_like_segment_does() -> None:
 
 def test_a_wrong_type_names_the_field_inside_the_batch() -> None:
     with pytest.raises(BadInput) as caught:
-        parse_message({"anonymousId": "a", "event": "x", "timestamp": "yesterday"}, call=None,
-                      where="batch[3]")
+        parse_message(
+            {"anonymousId": "a", "event": "x", "timestamp": "yesterday"},
+            call=None,
+            where="batch[3]",
+        )
     assert caught.value.field is not None
     assert caught.value.field.startswith("batch[3]")
 
