@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
+import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
@@ -52,12 +54,9 @@ def unique(prefix: str) -> str:
 
 
 async def create_topics(prefix: str, *, partitions: int = 3) -> TopicSettings:
+    # Every topic the settings know, so a new one can never fall back to a shared default.
     topics = TopicSettings(
-        raw_events=f"{prefix}.tracking.events.v1",
-        journeys=f"{prefix}.journeys.v1",
-        credits=f"{prefix}.attribution.credits.v1",
-        followups=f"{prefix}.feedback.followups.v1",
-        dead_letter=f"{prefix}.deadletter.v1",
+        **{name: f"{prefix}.{default}" for name, default in TopicSettings().model_dump().items()}
     )
     admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     await admin.start()
@@ -131,3 +130,43 @@ async def eventually(check: Check, *, timeout_s: float = 30.0, what: str = "cond
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
         await asyncio.sleep(0.2)
+
+
+def start_service(service: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"service exited with {process.returncode}:\n"
+                f"{log_path.read_text(errors='replace')[-5000:]}"
+            )
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} not ready after 60 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> int | None:
+    """SIGTERM, as a supervisor would; the exit code, or None when it had to be killed."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None

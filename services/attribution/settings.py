@@ -16,11 +16,14 @@ from shared.settings import (
 )
 
 
+class AttributionConsumer(ConsumerSettings):
+    # A default per service: setting one consumer variable must not lose the others.
+    group_id: str = "boucle-attribution"
+
+
 class AttributionOptions(HttpSettings):
     port: int = 8002
-    consumer: ConsumerSettings = Field(
-        default_factory=lambda: ConsumerSettings(group_id="boucle-attribution")
-    )
+    consumer: AttributionConsumer = Field(default_factory=AttributionConsumer)
     lookback_days: float = 30.0
     models: list[str] = Field(default_factory=lambda: ["last_touch", "first_touch", "linear"])
 

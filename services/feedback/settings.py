@@ -16,11 +16,14 @@ from shared.settings import (
 )
 
 
+class FeedbackConsumer(ConsumerSettings):
+    # A default per service: setting one consumer variable must not lose the others.
+    group_id: str = "boucle-feedback"
+
+
 class FeedbackOptions(HttpSettings):
     port: int = 8003
-    consumer: ConsumerSettings = Field(
-        default_factory=lambda: ConsumerSettings(group_id="boucle-feedback")
-    )
+    consumer: FeedbackConsumer = Field(default_factory=FeedbackConsumer)
 
 
 class FeedbackSettings(BaseSettings):

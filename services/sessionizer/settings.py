@@ -16,11 +16,14 @@ from shared.settings import (
 )
 
 
+class SessionizerConsumer(ConsumerSettings):
+    # A default per service: setting one consumer variable must not lose the others.
+    group_id: str = "boucle-sessionizer"
+
+
 class SessionizerOptions(HttpSettings):
     port: int = 8001
-    consumer: ConsumerSettings = Field(
-        default_factory=lambda: ConsumerSettings(group_id="boucle-sessionizer")
-    )
+    consumer: SessionizerConsumer = Field(default_factory=SessionizerConsumer)
     session_timeout_minutes: float = 30.0
     max_session_hours: float = 24.0
     # Universal Analytics' behaviour, off by default as in GA4.

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import httpx
 import pytest
 
 from shared.settings import TopicSettings
@@ -45,21 +42,6 @@ def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[
     return env
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], log_path: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            with open(log_path) as log:
-                raise RuntimeError(f"service exited with {process.returncode}:\n{log.read()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after 60 s")
-
-
 @pytest.fixture(scope="module")
 def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     prefix = infra.unique("e2e")
@@ -78,35 +60,15 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for service in SERVICES:
-            with open(logs / f"{service}.log", "wb") as log:
-                processes[service] = subprocess.Popen(
-                    [sys.executable, "-m", f"services.{service}"],
-                    cwd=infra.ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
+            processes[service] = infra.start_service(service, env, logs / f"{service}.log")
         urls = {s: f"http://127.0.0.1:{env[f'{s.upper()}__PORT']}" for s in SERVICES}
         for service in SERVICES:
-            _wait_ready(urls[service], processes[service], str(logs / f"{service}.log"))
+            infra.wait_ready(urls[service], processes[service], logs / f"{service}.log")
         yield Stack(urls=urls, topics=topics, write_key=WRITE_KEY)
-        exit_codes = _stop(processes)
+        # SIGTERM: each service finishes its batch and exits cleanly.
+        exit_codes = {service: infra.stop(process) for service, process in processes.items()}
         assert exit_codes == dict.fromkeys(SERVICES, 0), f"unclean stop, logs in {logs}"
     finally:
-        _stop(processes)
+        for process in processes.values():
+            infra.stop(process)
         asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-
-def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> dict[str, int | None]:
-    """SIGTERM, like a supervisor would; each service finishes its batch and exits."""
-    for process in processes.values():
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    codes: dict[str, int | None] = {}
-    for service, process in processes.items():
-        try:
-            codes[service] = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            codes[service] = None
-    return codes

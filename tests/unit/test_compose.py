@@ -77,3 +77,14 @@ def test_prometheus_scrapes_every_service_port(compose: dict[str, Any]) -> None:
         f"{s}:{compose['services'][s]['environment'][f'{s.upper()}__PORT']}" for s in SETTINGS
     ]
     assert sorted(targets) == sorted(expected)
+
+
+def test_setting_one_consumer_variable_keeps_the_default_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SESSIONIZER__CONSUMER__MAX_RECORDS", "15")
+    settings = SessionizerSettings()
+    assert (settings.sessionizer.consumer.group_id, settings.sessionizer.consumer.max_records) == (
+        "boucle-sessionizer",
+        15,
+    )
