@@ -244,14 +244,9 @@ def latest_touchpoints(records: list[Any]) -> list[tuple[Any, ...]]:
     latest: dict[str, Touchpoint] = {}
     for record in records:
         change = adapter.validate_json(record.value)
-        newest = (
-            latest.get(change.touchpoint_id, change) if isinstance(change, Touchpoint) else None
-        )
-        if (
-            isinstance(change, Touchpoint)
-            and newest is not None
-            and change.version >= newest.version
-        ):
+        if not isinstance(change, Touchpoint):
+            continue
+        if change.version >= latest.get(change.touchpoint_id, change).version:
             latest[change.touchpoint_id] = change
     return sorted(
         (t.touchpoint_id, t.person_id, t.occurred_at, t.channel, t.campaign)
