@@ -27,6 +27,9 @@ class CollectorOptions(HttpSettings):
     port: int = 8000
     limits: LimitSettings = Field(default_factory=LimitSettings)
     source_cache_ttl_s: float = 30.0
+    # The collector's public URL (scheme, host, prefix) as providers see it, behind a proxy:
+    # HubSpot signs the full URL it was configured with. Unset: the URL the request arrived on.
+    public_base_url: str | None = None
 
 
 class CollectorSettings(BaseSettings):
