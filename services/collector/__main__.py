@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.collector import cli
 from services.collector.app import Ingestor, create_app
+from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import IntegrationDirectory, Receipts
 from services.collector.settings import CollectorSettings
@@ -63,7 +64,9 @@ def extra_routers(
         registry=registry,
         public_base_url=settings.collector.public_base_url,
     )
-    return [webhooks]
+    offline = imports_router(ingestor, receipts=Receipts(sessions),
+                             max_bytes=settings.collector.max_import_bytes)
+    return [webhooks, offline]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
