@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import pytest
@@ -26,6 +26,7 @@ class Stack:
     urls: dict[str, str]
     topics: TopicSettings
     write_key: str
+    env: dict[str, str] = field(default_factory=dict)  # to run the CLI against this stack
 
 
 def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[str, str]:
@@ -76,7 +77,7 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         urls = {s: f"http://127.0.0.1:{env[f'{s.upper()}__PORT']}" for s in SERVICES}
         for service in SERVICES:
             _wait_ready(urls[service], processes[service], str(logs / f"{service}.log"))
-        yield Stack(urls=urls, topics=topics, write_key=WRITE_KEY)
+        yield Stack(urls=urls, topics=topics, write_key=WRITE_KEY, env=env)
         exit_codes = _stop(processes)
         assert exit_codes == dict.fromkeys(SERVICES, 0), f"unclean stop, logs in {logs}"
     finally:
