@@ -86,7 +86,7 @@ class Touchpoint(WireModel):
     kind: Literal["touchpoint"] = "touchpoint"
     touchpoint_id: str
     person_id: str
-    session_id: str
+    session_id: str | None = None  # None for touchpoints that are not web sessions
     occurred_at: datetime
     channel: str
     source: str | None = None

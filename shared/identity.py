@@ -5,7 +5,9 @@ identity graph treats ``f"{kind}:{value}"`` as one identifier. Kinds in use:
 
 * ``email``: SHA-256 hex of the trimmed, lower-cased address (never the address itself);
 * ``<crm>_contact``: a CRM's contact id, e.g. ``hubspot_contact``, ``salesforce_contact``,
-  ``pipedrive_person``.
+  ``pipedrive_person``; ``salesforce_lead`` for a Salesforce lead not yet converted;
+* ``click_<param>``: an ad click id minted per click (``click_gclid``, ``click_msclkid``…), so
+  a server-side ad click and the landing visit carrying it join one person.
 """
 
 from __future__ import annotations

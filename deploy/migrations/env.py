@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import services.attribution.tables
+import services.collector.integrations.tables
 import services.collector.tables
 import services.feedback.tables
 import services.sessionizer.tables  # noqa: F401 - registers every table on Base.metadata

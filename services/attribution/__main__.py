@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution.api import attribution_router
 from services.attribution.crediting import Attributor
+from services.attribution.currency import load_rates
 from services.attribution.settings import AttributionSettings
 from services.attribution.tables import OUTBOX
 from shared.codec import json_decoder
@@ -27,6 +28,12 @@ def build(settings: AttributionSettings) -> Build:
         credits_topic=settings.topics.credits,
     )
 
+    rates = (
+        load_rates(options.rates_file, reporting=options.reporting_currency)
+        if options.rates_file and options.reporting_currency
+        else None
+    )
+
     def parts(sessions: async_sessionmaker[AsyncSession], _: CollectorRegistry) -> ServiceParts:
         wiring = ConsumerWiring(
             topics=[settings.topics.journeys],
@@ -35,9 +42,8 @@ def build(settings: AttributionSettings) -> Build:
             dead_letter_topic=settings.topics.dead_letter,
             outbox=OUTBOX,
         )
-        return ServiceParts(
-            wiring=wiring, router=attribution_router(sessions, models=tuple(options.models))
-        )
+        router = attribution_router(sessions, models=tuple(options.models), rates=rates)
+        return ServiceParts(wiring=wiring, router=router)
 
     return parts
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
@@ -26,6 +28,9 @@ class AttributionOptions(HttpSettings):
     consumer: AttributionConsumer = Field(default_factory=AttributionConsumer)
     lookback_days: float = 30.0
     models: list[str] = Field(default_factory=lambda: ["last_touch", "first_touch", "linear"])
+    # Totals are also reported in this currency when a rates file (currency,rate CSV) is given.
+    reporting_currency: str | None = None
+    rates_file: Path | None = None
 
 
 class AttributionSettings(BaseSettings):

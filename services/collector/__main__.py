@@ -6,10 +6,15 @@ import argparse
 import asyncio
 import sys
 
+from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.collector import cli
 from services.collector.app import Ingestor, create_app
+from services.collector.imports import imports_router
+from services.collector.integrations.router import integrations_router
+from services.collector.integrations.store import IntegrationDirectory, Receipts
 from services.collector.settings import CollectorSettings
 from services.collector.sources import SourceDirectory
 from shared.database import create_engine, create_session_factory, ping
@@ -36,11 +41,32 @@ async def serve(settings: CollectorSettings) -> None:
             metrics=CollectorMetrics(registry),
         )
         checks = {"kafka": producer.ping, "postgres": lambda: ping(engine)}
-        app = create_app(ingestor, registry=registry, checks=checks)
+        app = create_app(
+            ingestor, registry=registry, checks=checks, routers=extra_routers(settings, ingestor,
+                                                                              engine, registry)
+        )
         await run_service(app, settings.collector)
     finally:
         await producer.stop()
         await engine.dispose()
+
+
+def extra_routers(
+    settings: CollectorSettings, ingestor: Ingestor, engine: AsyncEngine,
+    registry: CollectorRegistry
+) -> list[APIRouter]:
+    """Webhooks (authenticated by provider signatures) and offline imports."""
+    sessions = create_session_factory(engine)
+    webhooks = integrations_router(
+        ingestor,
+        directory=IntegrationDirectory(sessions, ttl_s=settings.collector.source_cache_ttl_s),
+        receipts=Receipts(sessions),
+        registry=registry,
+        public_base_url=settings.collector.public_base_url,
+    )
+    offline = imports_router(ingestor, receipts=Receipts(sessions),
+                             max_bytes=settings.collector.max_import_bytes)
+    return [webhooks, offline]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

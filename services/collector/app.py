@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter, ValidationError
@@ -179,10 +179,16 @@ def _error(
 
 
 def create_app(
-    ingestor: Ingestor, *, registry: CollectorRegistry, checks: Mapping[str, ReadinessCheck]
+    ingestor: Ingestor,
+    *,
+    registry: CollectorRegistry,
+    checks: Mapping[str, ReadinessCheck],
+    routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     app = FastAPI(title="Boucle collector", version="1")
     app.include_router(ops_router(registry=registry, checks=checks))
+    for router in routers:  # webhooks and imports, which need more than the Ingestor
+        app.include_router(router)
     metrics = ingestor.metrics
 
     @app.exception_handler(BadInput)

@@ -8,6 +8,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.collector import repository
+from services.collector.integrations.connect import connect_source
+from services.collector.integrations.providers import PROVIDERS
 from services.collector.sources import SOURCE_KINDS, hash_key, new_write_key
 from shared.database import create_engine, create_session_factory
 from shared.settings import DatabaseSettings
@@ -25,6 +27,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add = actions.add_parser("add", help="create a source; prints its write key once")
     add.add_argument("name")
     add.add_argument("--kind", choices=SOURCE_KINDS, default="web")
+    connect = actions.add_parser(
+        "connect", help="receive a provider's webhooks on this source (/v1/hooks/PROVIDER/ID)"
+    )
+    connect.add_argument("name")
+    connect.add_argument("--provider", choices=sorted(PROVIDERS), required=True)
+    connect.add_argument(
+        "--secret", required=True, help="what verifies the provider (see README, Integrations)"
+    )
     for action, text in (
         ("rotate", "give a source a new write key; the old one stops working"),
         ("enable", "accept events from a source again"),
@@ -71,6 +81,8 @@ async def _dispatch(session: AsyncSession, args: argparse.Namespace, *, demo_key
             return 1
         print(f"source {args.name} ({args.kind}) write key: {key}")
         return 0
+    if args.action == "connect":
+        return await connect_source(session, args.name, args.provider, args.secret)
     if args.action == "rotate":
         key = new_write_key()
         found = await repository.set_key_hash(session, args.name, hash_key(key))

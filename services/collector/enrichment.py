@@ -13,6 +13,7 @@ from services.collector.campaign import (
     query_params,
 )
 from services.collector.channels import TrafficSignals, classify
+from services.collector.integrations.ads import click_identities, with_ad_signals
 from services.collector.segment import SegmentMessage
 from shared.events import TrackingEvent
 from shared.identity import identities_from_traits
@@ -69,7 +70,9 @@ def enrich(
     campaign = campaign_from(
         campaign_context if isinstance(campaign_context, dict) else None, params
     )
-    click_ids = click_ids_from(params)
+    campaign, click_ids = with_ad_signals(
+        message.type, message.event, message.properties, campaign, click_ids_from(params)
+    )
     referrer_host = external_referrer(referrer_of(message), page_url)
     original = message.originalTimestamp or message.timestamp
     timestamp, flags = event_time(original, message.sentAt or sent_at, received_at)
@@ -95,7 +98,7 @@ def enrich(
         received_at=received_at,
         campaign=campaign,
         click_ids=click_ids,
-        identities=identities_of(message),
+        identities={**identities_of(message), **click_identities(click_ids)},
         channel=classify(signals),
         referrer_host=referrer_host,
         page_url=page_url,

@@ -27,6 +27,11 @@ class CollectorOptions(HttpSettings):
     port: int = 8000
     limits: LimitSettings = Field(default_factory=LimitSettings)
     source_cache_ttl_s: float = 30.0
+    # The collector's public URL (scheme, host, prefix) as providers see it, behind a proxy:
+    # HubSpot signs the full URL it was configured with. Unset: the URL the request arrived on.
+    public_base_url: str | None = None
+    # Offline imports stream; this bounds one request (rows are published as they are read).
+    max_import_bytes: int = 64 * 1024 * 1024
 
 
 class CollectorSettings(BaseSettings):

@@ -27,7 +27,7 @@ async def claim_signal(session: AsyncSession, signal: NegativeSignal, *, case_id
             message_id=signal.message_id,
             case_id=case_id,
             person_id=signal.person_id,
-            kind="nps",
+            kind=signal.kind,
             score=signal.score,
             comment=signal.comment,
             occurred_at=signal.occurred_at,

@@ -55,9 +55,11 @@ class Session:
     last_event_at: datetime
     event_count: int
     first: WebEvent
-    # The event whose channel and campaign the touchpoint takes: the first one, or for a
-    # direct session under ``direct_campaign_timeout`` the last tagged event before it.
+    # The event whose channel and campaign the touchpoint takes: the first one that says how
+    # the visitor came (tagged, or any channel but direct), else the first; for a direct
+    # session under ``direct_campaign_timeout``, the last tagged event before it.
     credited: WebEvent
+    landing_page: str | None
 
 
 def order_key(event: WebEvent) -> tuple[datetime, str]:
@@ -82,28 +84,35 @@ def _campaign_of(events: Sequence[WebEvent]) -> tuple[str | None, str | None, st
     return tagged.campaign_key if tagged else (None, None, None)
 
 
-def _session(events: Sequence[WebEvent], credited: WebEvent) -> Session:
+def _session(
+    events: Sequence[WebEvent], last_tagged: WebEvent | None, rules: SessionRules
+) -> Session:
+    # Events of one instant (clients often send milliseconds) are ordered by messageId, which
+    # says nothing; so the source is the first event that has one, not merely the first event.
     first = events[0]
+    source = next((e for e in events if e.tagged or e.channel != "direct"), first)
+    landing = next((e.landing_page for e in events if e.landing_page), None)
     return Session(
         session_id=stable_id("session", first.message_id),
         started_at=first.at,
         last_event_at=events[-1].at,
         event_count=len(events),
         first=first,
-        credited=credited,
+        credited=_credited(source, last_tagged, rules),
+        landing_page=landing,
     )
 
 
-def _credited(first: WebEvent, last_tagged: WebEvent | None, rules: SessionRules) -> WebEvent:
+def _credited(source: WebEvent, last_tagged: WebEvent | None, rules: SessionRules) -> WebEvent:
     timeout = rules.direct_campaign_timeout
     if (
         timeout
-        and first.channel == "direct"
+        and source.channel == "direct"
         and last_tagged is not None
-        and first.at - last_tagged.at <= timeout
+        and source.at - last_tagged.at <= timeout
     ):
         return last_tagged
-    return first
+    return source
 
 
 def sessionize(
@@ -117,12 +126,12 @@ def sessionize(
     last_tagged = prior_tagged
     for event in sorted(unique.values(), key=order_key):
         if current and _starts_new_session(current, event, rules):
-            sessions.append(_session(current, _credited(current[0], last_tagged, rules)))
+            sessions.append(_session(current, last_tagged, rules))
             last_tagged = _campaign_event(current) or last_tagged
             current = []
         current.append(event)
     if current:
-        sessions.append(_session(current, _credited(current[0], last_tagged, rules)))
+        sessions.append(_session(current, last_tagged, rules))
     return sessions
 
 

@@ -66,7 +66,7 @@ def session_touchpoint(session: Session, *, person_id: str, version: int) -> Tou
         source=credited.source,
         medium=credited.medium,
         campaign=credited.campaign,
-        landing_page=session.first.landing_page,
+        landing_page=session.landing_page,
         version=version,
     )
 
@@ -83,7 +83,7 @@ def event_touchpoint(event: TrackingEvent, *, person_id: str) -> Touchpoint:
         medium=event.campaign.medium,
         campaign=event.campaign.name,
         landing_page=event.page_url,
-        kind=event.event or "touch",
+        touch_type=event.event or "touch",
     )
 
 

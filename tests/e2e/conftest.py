@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -23,6 +23,7 @@ class Stack:
     urls: dict[str, str]
     topics: TopicSettings
     write_key: str
+    env: dict[str, str] = field(default_factory=dict)  # to run the CLI against this stack
 
 
 def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[str, str]:
@@ -64,7 +65,7 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         urls = {s: f"http://127.0.0.1:{env[f'{s.upper()}__PORT']}" for s in SERVICES}
         for service in SERVICES:
             infra.wait_ready(urls[service], processes[service], logs / f"{service}.log")
-        yield Stack(urls=urls, topics=topics, write_key=WRITE_KEY)
+        yield Stack(urls=urls, topics=topics, write_key=WRITE_KEY, env=env)
         # SIGTERM: each service finishes its batch and exits cleanly.
         exit_codes = {service: infra.stop(process) for service, process in processes.items()}
         assert exit_codes == dict.fromkeys(SERVICES, 0), f"unclean stop, logs in {logs}"

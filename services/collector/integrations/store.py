@@ -1,0 +1,121 @@
+"""All SQL of the webhook integrations: per-source provider secrets and the edge's receipts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.collector.integrations.tables import SourceIntegrationRow, WebhookReceiptRow
+from services.collector.tables import SourceRow
+from shared.errors import DependencyDown
+
+DB_ERRORS = (DBAPIError, OSError, TimeoutError)
+# Receipts outlive every provider's retry schedule (HubSpot workflows retry for three days).
+RECEIPT_TTL = timedelta(days=4)
+
+
+@dataclass(frozen=True, slots=True)
+class Integration:
+    source_id: str
+    provider: str
+    secret: str
+
+
+class IntegrationLookup(Protocol):
+    async def find(self, source_id: str) -> Integration | None: ...
+
+
+class ReceiptBook(Protocol):
+    async def seen(self, receipt_ids: Iterable[str]) -> set[str]: ...
+
+    async def record(self, receipt_ids: Iterable[str]) -> None: ...
+
+
+async def put_integration(session: AsyncSession, *, source_id: str, provider: str,
+                          secret: str) -> None:
+    statement = insert(SourceIntegrationRow).values(
+        source_id=source_id, provider=provider, secret=secret)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[SourceIntegrationRow.source_id],
+        set_={"provider": provider, "secret": secret, "updated_at": datetime.now(UTC)}))
+
+
+class IntegrationDirectory:
+    """The enabled source's integration, cached for ``ttl_s`` like write keys are."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._sessions = sessions
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Integration | None]] = {}
+
+    async def find(self, source_id: str) -> Integration | None:
+        cached = self._cache.get(source_id)
+        now = self._clock()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            found = await self._load(source_id)
+        except DB_ERRORS as exc:
+            raise DependencyDown("postgres", repr(exc)) from exc
+        if len(self._cache) > 10_000:  # a flood of made-up source ids must not grow memory
+            self._cache.clear()
+        self._cache[source_id] = (now + self._ttl_s, found)
+        return found
+
+    async def _load(self, source_id: str) -> Integration | None:
+        async with self._sessions() as session:
+            row = (await session.execute(
+                select(SourceIntegrationRow)
+                .join(SourceRow, SourceRow.source_id == SourceIntegrationRow.source_id)
+                .where(SourceIntegrationRow.source_id == source_id, SourceRow.enabled)
+            )).scalar_one_or_none()
+        if row is None:
+            return None
+        return Integration(source_id=row.source_id, provider=row.provider, secret=row.secret)
+
+
+class Receipts:
+    """Signatures and messageIds already taken. Recorded only after Kafka acknowledged, so a
+    request that failed with 503 can be sent again as it was."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._recorded = 0
+
+    async def seen(self, receipt_ids: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(receipt_ids))
+        if not wanted:
+            return set()
+        try:
+            async with self._sessions() as session:
+                result = await session.execute(select(WebhookReceiptRow.receipt_id).where(
+                    WebhookReceiptRow.receipt_id.in_(wanted)))
+                return set(result.scalars())
+        except DB_ERRORS as exc:
+            raise DependencyDown("postgres", repr(exc)) from exc
+
+    async def record(self, receipt_ids: Iterable[str]) -> None:
+        rows = [{"receipt_id": r} for r in dict.fromkeys(receipt_ids)]
+        if not rows:
+            return
+        try:
+            async with self._sessions() as session, session.begin():
+                await session.execute(insert(WebhookReceiptRow).values(rows)
+                                      .on_conflict_do_nothing())
+                self._recorded += len(rows)
+                if self._recorded >= 10_000:  # forget receipts older than any retry, now and then
+                    self._recorded = 0
+                    await session.execute(delete(WebhookReceiptRow).where(
+                        WebhookReceiptRow.received_at < datetime.now(UTC) - RECEIPT_TTL))
+        except DB_ERRORS as exc:
+            raise DependencyDown("postgres", repr(exc)) from exc
