@@ -5,7 +5,7 @@ Names follow ``boucle_<service>_<noun>_<unit>``; counters end in ``_total``.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -87,5 +87,37 @@ class CollectorMetrics:
         self.publish_errors = Counter(
             "boucle_collector_publish_errors_total",
             "Requests whose events Kafka did not ack",
+            registry=registry,
+        )
+        self.spooled = Counter(
+            "boucle_collector_events_spooled_total",
+            "Records acknowledged from the local spool because Kafka could not take them in time",
+            registry=registry,
+        )
+        self.replayed = Counter(
+            "boucle_collector_events_replayed_total",
+            "Spooled records delivered to Kafka",
+            registry=registry,
+        )
+        self.spool_depth = Gauge(
+            "boucle_collector_spool_depth_requests",
+            "Requests waiting in the spool for Kafka",
+            registry=registry,
+        )
+        self.spool_bytes = Gauge(
+            "boucle_collector_spool_bytes",
+            "Bytes waiting in the spool for Kafka",
+            registry=registry,
+        )
+        self.deduplicated = Counter(
+            "boucle_collector_events_deduplicated_total",
+            "Events dropped at the edge because their messageId was seen recently",
+            registry=registry,
+        )
+        self.request_latency = Histogram(
+            "boucle_collector_request_latency_seconds",
+            "Time to answer an ingestion request",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
             registry=registry,
         )

@@ -46,13 +46,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-async def create_topics(prefix: str, *, partitions: int = 3) -> TopicSettings:
+async def create_topics(prefix: str, *, partitions: int = 3,
+                        bootstrap: str = BOOTSTRAP) -> TopicSettings:
     topics = TopicSettings(
         raw_events=f"{prefix}.tracking.events.v1", journeys=f"{prefix}.journeys.v1",
         credits=f"{prefix}.attribution.credits.v1", followups=f"{prefix}.feedback.followups.v1",
         dead_letter=f"{prefix}.deadletter.v1",
     )
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, partitions, 1)
@@ -74,10 +75,10 @@ async def produce(topic: str, records: list[tuple[str, bytes]]) -> None:
 
 
 async def read_topic(topic: str, *, expect: int, timeout_s: float = 30.0,
-                     settle_s: float = 0.0) -> list[ConsumerRecord]:
+                     settle_s: float = 0.0, bootstrap: str = BOOTSTRAP) -> list[ConsumerRecord]:
     """Every record of ``topic`` from the start: waits for ``expect`` records, then ``settle_s``
     more to catch any extra (used to prove that nothing else arrives)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False,
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
     try:

@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter, ValidationError
 
 from services.collector.body import TooLarge, basic_username, read_capped
+from services.collector.dedupe import RecentIds
 from services.collector.enrichment import enrich
 from services.collector.segment import batch_items, parse_json, parse_message
 from services.collector.settings import CollectorOptions
@@ -54,6 +55,7 @@ class Ingestor:
         self.options = options
         self.topics = topics
         self.metrics = metrics
+        self.recent = RecentIds(max_ids=options.dedupe.max_ids, window_s=options.dedupe.window_s)
 
     async def authenticate(self, request: Request, body: Any) -> Source:
         key = basic_username(request.headers.get("authorization"))
@@ -99,8 +101,13 @@ class Ingestor:
                 rejected.append({"index": index, "reason": exc.message, "field": exc.field})
                 dead.append(self._dead_letter(item, exc, source, index, received_at))
                 self.metrics.rejected.labels(exc.code).inc()
-        await self.publish(events, dead)
-        return {"success": True, "accepted": len(events), "rejected": rejected}
+        duplicates = await self.publish(events, dead)
+        return {
+            "success": True,
+            "accepted": len(events),
+            "rejected": rejected,
+            "duplicates": duplicates,
+        }
 
     def _enriched(
         self, item: Any, index: int, source: Source, received_at: datetime, sent_at: datetime | None
@@ -136,12 +143,16 @@ class Ingestor:
             ),
         )
 
-    async def publish(
-        self, events: Sequence[TrackingEvent], dead: Sequence[OutgoingRecord]
-    ) -> None:
+    async def publish(self, events: Sequence[TrackingEvent], dead: Sequence[OutgoingRecord]) -> int:
+        """Durably accepts the events not seen recently; returns how many were duplicates."""
+        fresh: dict[str, TrackingEvent] = {}
+        for event in events:
+            key = f"{event.source_id}/{event.message_id}"
+            if key not in fresh and not self.recent.seen(key):
+                fresh[key] = event
         records = [
             OutgoingRecord(topic=self.topics.raw_events, key=event.actor_id, value=event.to_bytes())
-            for event in events
+            for event in fresh.values()
         ]
         started = time.perf_counter()
         try:
@@ -150,9 +161,12 @@ class Ingestor:
             self.metrics.publish_errors.inc()
             raise
         self.metrics.publish_latency.observe(time.perf_counter() - started)
-        for event in events:
+        self.recent.remember(list(fresh))
+        for event in fresh.values():
             self.metrics.accepted.labels(event.type).inc()
         self.metrics.dead_lettered.inc(len(dead))
+        self.metrics.deduplicated.inc(len(events) - len(fresh))
+        return len(events) - len(fresh)
 
 
 def _sent_at(raw: dict[str, Any]) -> datetime | None:
