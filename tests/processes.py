@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,3 +117,35 @@ class ThrowawayBroker:
 
     def stop(self) -> None:
         self._script("stop")
+
+
+@dataclass(frozen=True)
+class RunningCollector:
+    collector: Collector
+    topics: TopicSettings
+    write_key: str = WRITE_KEY
+
+    @property
+    def url(self) -> str:
+        return self.collector.url
+
+
+@contextlib.contextmanager
+def running_collector(template_database: str, work_dir: Path, *, port: int,
+                      extra: dict[str, str] | None = None) -> Iterator[RunningCollector]:
+    """A collector process on the shared broker, with fresh topics and a fresh database."""
+    topics = asyncio.run(infra.create_topics(infra.unique("c")))
+    database = infra.unique("boucle_c")
+    asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
+    env = collector_env(database_url=infra.database_url(database), topics=topics,
+                        bootstrap=infra.BOOTSTRAP, port=port, spool_dir=work_dir / "spool",
+                        extra=extra)
+    seed_demo_source(env)
+    collector = Collector(env, work_dir / "collector.log")
+    try:
+        collector.start()
+        yield RunningCollector(collector, topics)
+        assert collector.stop() == 0, (work_dir / "collector.log").read_text()
+    finally:
+        collector.stop()
+        asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
