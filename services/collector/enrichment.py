@@ -69,7 +69,9 @@ def enrich(
     campaign = campaign_from(
         campaign_context if isinstance(campaign_context, dict) else None, params
     )
-    click_ids = click_ids_from(params)
+    # The snippet keeps the landing page's click ids for the session in context.clickIds.
+    kept = message.context.get("clickIds")
+    click_ids = {**click_ids_from(kept if isinstance(kept, dict) else {}), **click_ids_from(params)}
     referrer_host = external_referrer(referrer_of(message), page_url)
     original = message.originalTimestamp or message.timestamp
     timestamp, flags = event_time(original, message.sentAt or sent_at, received_at)
