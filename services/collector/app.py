@@ -86,7 +86,7 @@ class Ingestor:
         received_at = datetime.now(UTC)
         self.metrics.received.labels("single").inc()
         body = await read_capped(request, limit=self.options.limits.max_event_bytes)
-        raw = parse_json(body)
+        raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         message = parse_message(raw, call=call)
         event = enrich(
@@ -95,6 +95,7 @@ class Ingestor:
             received_at=received_at,
             sent_at=None,
             offline=source.kind == "offline",
+            peer_ip=request.client.host if request.client else None,
         )
         await self.publish([event], [])
         return {"success": True}
@@ -102,17 +103,18 @@ class Ingestor:
     async def batch(self, request: Request) -> dict[str, Any]:
         received_at = datetime.now(UTC)
         body = await read_capped(request, limit=self.options.limits.max_request_bytes)
-        raw = parse_json(body)
+        raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         items = batch_items(raw, max_events=self.options.limits.max_batch_events)
         self.metrics.received.labels("batch").inc(len(items))
         sent_at = _sent_at(raw)
+        peer = request.client.host if request.client else None
         events: list[TrackingEvent] = []
         rejected: list[dict[str, Any]] = []
         dead: list[OutgoingRecord] = []
         for index, item in enumerate(items):
             try:
-                events.append(self._enriched(item, index, source, received_at, sent_at))
+                events.append(self._enriched(item, index, source, received_at, sent_at, peer=peer))
             except BadInput as exc:
                 rejected.append({"index": index, "reason": exc.message, "field": exc.field})
                 dead.append(self._dead_letter(item, exc, source, index, received_at))
@@ -146,7 +148,14 @@ class Ingestor:
         await self.publish([event], [])
 
     def _enriched(
-        self, item: Any, index: int, source: Source, received_at: datetime, sent_at: datetime | None
+        self,
+        item: Any,
+        index: int,
+        source: Source,
+        received_at: datetime,
+        sent_at: datetime | None,
+        *,
+        peer: str | None,
     ) -> TrackingEvent:
         size = len(json.dumps(item, separators=(",", ":")).encode())
         if size > self.options.limits.max_event_bytes:
@@ -161,6 +170,7 @@ class Ingestor:
             received_at=received_at,
             sent_at=sent_at,
             offline=source.kind == "offline",
+            peer_ip=peer,
         )
 
     def _dead_letter(

@@ -13,6 +13,7 @@ from services.collector.campaign import (
     query_params,
 )
 from services.collector.channels import TrafficSignals, classify
+from services.collector.privacy import kept_ip
 from services.collector.segment import SegmentMessage
 from shared.events import TrackingEvent
 from shared.identity import identities_from_traits
@@ -62,6 +63,7 @@ def enrich(
     received_at: datetime,
     sent_at: datetime | None,
     offline: bool = False,
+    peer_ip: str | None = None,
 ) -> TrackingEvent:
     page_url = page_url_of(message)
     params = query_params(page_url)
@@ -90,7 +92,7 @@ def enrich(
         name=message.name,
         properties=message.properties,
         traits=message.traits,
-        context=_context_without_ip(message.context),
+        context=_context_with_ip(message.context, peer_ip),
         timestamp=timestamp,
         original_timestamp=original,
         sent_at=message.sentAt or sent_at,
@@ -112,6 +114,10 @@ def identities_of(message: SegmentMessage) -> dict[str, str]:
     return {**found, **identities_from_traits(message.traits)}
 
 
-def _context_without_ip(context: dict[str, Any]) -> dict[str, Any]:
-    # Addresses are personal data; until the collector anonymises them, none is kept.
-    return {key: value for key, value in context.items() if key != "ip"}
+def _context_with_ip(context: dict[str, Any], peer_ip: str | None) -> dict[str, Any]:
+    # Addresses are personal data: only an anonymised one is kept, and none without consent.
+    kept = {key: value for key, value in context.items() if key != "ip"}
+    ip = kept_ip(context, peer_ip)
+    if ip:
+        kept["ip"] = ip
+    return kept

@@ -23,6 +23,7 @@ class LimitSettings(BaseModel):
     max_event_bytes: int = 32 * 1024
     max_request_bytes: int = 500 * 1024
     max_batch_events: int = 2_500
+    max_json_depth: int = 32
 
 
 class SpoolSettings(BaseModel):
