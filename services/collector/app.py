@@ -292,7 +292,8 @@ def create_app(
     @app.post("/v1/import")
     @app.post("/v1/b")
     async def batch(request: Request, response: Response) -> dict[str, Any]:
-        result = await ingestor.batch(request)
+        with metrics.request_latency.labels("batch").time():
+            result = await ingestor.batch(request)
         response.headers.update(cors_headers(request))
         return result
 
@@ -310,7 +311,8 @@ def create_app(
 
 def _add_single_route(app: FastAPI, ingestor: Ingestor, call: EventType, *, path: str) -> None:
     async def single(request: Request, response: Response) -> dict[str, Any]:
-        result = await ingestor.single(request, call)
+        with ingestor.metrics.request_latency.labels(call).time():
+            result = await ingestor.single(request, call)
         response.headers.update(cors_headers(request))
         return result
 
