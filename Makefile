@@ -7,7 +7,7 @@ export BOUCLE_DEMO_WRITE_KEY ?= demo-write-key
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
-        lint bench logs
+        lint bench logs browser-deps
 
 help:
 	@echo "make up      start Kafka, PostgreSQL and the four services (idempotent)"
@@ -60,13 +60,20 @@ lint: venv
 	$(BIN)/ruff check shared services tests bench deploy/migrations
 	$(BIN)/mypy
 
-test: infra lint
+# The browser tests drive Debian's Chromium with playwright-core; npm cannot download browsers.
+browser-deps:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -d tests/browser/node_modules/playwright-core || \
+	    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+test: infra lint browser-deps
 	$(BIN)/pytest -q tests
 
 test-unit: venv
 	$(BIN)/pytest -q tests/unit
 
-test-integration: infra
+test-integration: infra browser-deps
 	$(BIN)/pytest -q tests/integration
 
 test-e2e: infra

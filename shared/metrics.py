@@ -95,6 +95,38 @@ class CollectorMetrics:
             "Requests whose events Kafka did not ack",
             registry=registry,
         )
+        self.spooled = Counter(
+            "boucle_collector_events_spooled_total",
+            "Records acknowledged from the local spool because Kafka could not take them in time",
+            registry=registry,
+        )
+        self.replayed = Counter(
+            "boucle_collector_events_replayed_total",
+            "Spooled records delivered to Kafka",
+            registry=registry,
+        )
+        self.spool_depth = Gauge(
+            "boucle_collector_spool_depth_requests",
+            "Requests waiting in the spool for Kafka",
+            registry=registry,
+        )
+        self.spool_bytes = Gauge(
+            "boucle_collector_spool_bytes",
+            "Bytes waiting in the spool for Kafka",
+            registry=registry,
+        )
+        self.deduplicated = Counter(
+            "boucle_collector_events_deduplicated_total",
+            "Events dropped at the edge because their messageId was seen recently",
+            registry=registry,
+        )
+        self.request_latency = Histogram(
+            "boucle_collector_request_latency_seconds",
+            "Time to answer an ingestion request",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
 
 
 class SessionizerMetrics:

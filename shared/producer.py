@@ -66,6 +66,15 @@ class EventProducer:
         except (KafkaError, TimeoutError) as exc:
             raise DependencyDown("kafka", repr(exc)) from exc
 
+    async def enqueue_all(self, records: Iterable[OutgoingRecord]) -> list[asyncio.Future[object]]:
+        """Hands records to the producer in order; each future resolves on the broker's ack.
+        Callers that need a deadline keep the futures instead of abandoning them: the idempotent
+        producer retries until the broker takes each record exactly once."""
+        try:
+            return [await self._enqueue(record) for record in records]
+        except KafkaError as exc:
+            raise DependencyDown("kafka", repr(exc)) from exc
+
     async def _enqueue(self, record: OutgoingRecord) -> asyncio.Future[object]:
         future: asyncio.Future[object] = await self._producer.send(
             record.topic,

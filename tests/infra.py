@@ -53,12 +53,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
 
-async def create_topics(prefix: str, *, partitions: int = 3) -> TopicSettings:
+async def create_topics(
+    prefix: str, *, partitions: int = 3, bootstrap: str = BOOTSTRAP
+) -> TopicSettings:
     # Every topic the settings know, so a new one can never fall back to a shared default.
     topics = TopicSettings(
         **{name: f"{prefix}.{default}" for name, default in TopicSettings().model_dump().items()}
     )
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         await admin.create_topics(
@@ -81,12 +83,17 @@ async def produce(topic: str, records: list[tuple[str, bytes]]) -> None:
 
 
 async def read_topic(
-    topic: str, *, expect: int, timeout_s: float = 30.0, settle_s: float = 0.0
+    topic: str,
+    *,
+    expect: int,
+    timeout_s: float = 30.0,
+    settle_s: float = 0.0,
+    bootstrap: str = BOOTSTRAP,
 ) -> list[ConsumerRecord]:
     """Every record of ``topic`` from the start: waits for ``expect`` records, then ``settle_s``
     more to catch any extra (used to prove that nothing else arrives)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=BOOTSTRAP, enable_auto_commit=False, auto_offset_reset="earliest"
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
     )
     await consumer.start()
     try:

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.collector import cli
 from services.collector.app import Ingestor, create_app
+from services.collector.delivery import DeliveryOptions, DurableSink
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import IntegrationDirectory, Receipts
 from services.collector.settings import CollectorSettings
 from services.collector.sources import SourceDirectory
+from services.collector.spool import Spool
 from shared.database import create_engine, create_session_factory, ping
 from shared.log import configure_logging
 from shared.metrics import CollectorMetrics
@@ -24,36 +26,59 @@ from shared.producer import EventProducer
 from shared.runtime import run_service
 
 
+def build_sink(settings: CollectorSettings, metrics: CollectorMetrics) -> DurableSink:
+    options = settings.collector.spool
+    spool = Spool(options.dir, max_bytes=options.max_bytes, segment_bytes=options.segment_bytes)
+    spool.open()
+    client_id = f"{settings.kafka.client_id}-collector"
+    return DurableSink(
+        spool=spool,
+        connect=lambda: EventProducer(settings.kafka, client_id=client_id),
+        options=DeliveryOptions(
+            ack_timeout_s=options.ack_timeout_s,
+            replay_batch=options.replay_batch,
+            reconnect_s=options.reconnect_s,
+            stop_timeout_s=options.stop_timeout_s,
+        ),
+        metrics=metrics,
+    )
+
+
 async def serve(settings: CollectorSettings) -> None:
     engine = create_engine(settings.database)
-    producer = EventProducer(settings.kafka, client_id=f"{settings.kafka.client_id}-collector")
-    await producer.start()
+    registry = CollectorRegistry()
+    metrics = CollectorMetrics(registry)
+    # Kafka may be down at start: requests are then spooled and the replayer keeps connecting.
+    sink = build_sink(settings, metrics)
     try:
-        registry = CollectorRegistry()
         sources = SourceDirectory(
             create_session_factory(engine), ttl_s=settings.collector.source_cache_ttl_s
         )
         ingestor = Ingestor(
-            producer,
-            sources,
-            options=settings.collector,
-            topics=settings.topics,
-            metrics=CollectorMetrics(registry),
+            sink, sources, options=settings.collector, topics=settings.topics, metrics=metrics
         )
-        checks = {"kafka": producer.ping, "postgres": lambda: ping(engine)}
+
+        async def delivery() -> bool:
+            return sink.ready()
+
+        checks = {"delivery": delivery, "postgres": lambda: ping(engine)}
         app = create_app(
-            ingestor, registry=registry, checks=checks, routers=extra_routers(settings, ingestor,
-                                                                              engine, registry)
+            ingestor,
+            registry=registry,
+            checks=checks,
+            routers=extra_routers(settings, ingestor, engine, registry),
         )
-        await run_service(app, settings.collector)
+        await run_service(app, settings.collector, workers=[sink.run])
     finally:
-        await producer.stop()
+        await sink.close()
         await engine.dispose()
 
 
 def extra_routers(
-    settings: CollectorSettings, ingestor: Ingestor, engine: AsyncEngine,
-    registry: CollectorRegistry
+    settings: CollectorSettings,
+    ingestor: Ingestor,
+    engine: AsyncEngine,
+    registry: CollectorRegistry,
 ) -> list[APIRouter]:
     """Webhooks (authenticated by provider signatures) and offline imports."""
     sessions = create_session_factory(engine)
@@ -64,8 +89,9 @@ def extra_routers(
         registry=registry,
         public_base_url=settings.collector.public_base_url,
     )
-    offline = imports_router(ingestor, receipts=Receipts(sessions),
-                             max_bytes=settings.collector.max_import_bytes)
+    offline = imports_router(
+        ingestor, receipts=Receipts(sessions), max_bytes=settings.collector.max_import_bytes
+    )
     return [webhooks, offline]
 
 

@@ -68,8 +68,13 @@ def campaign_from(
     return Campaign(**given)
 
 
-def click_ids_from(params: Mapping[str, str]) -> dict[str, str]:
-    return {name: params[name] for name in CLICK_ID_PARAMS if params.get(name)}
+def click_ids_from(params: Mapping[str, Any]) -> dict[str, str]:
+    """Known click ids only, as short strings (values may come from a client's JSON)."""
+    return {
+        name: str(params[name])[:MAX_PARAM_LENGTH]
+        for name in CLICK_ID_PARAMS
+        if isinstance(params.get(name), str | int) and params.get(name) != ""
+    }
 
 
 def host_of(url: str | None) -> str | None:

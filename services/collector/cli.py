@@ -35,6 +35,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     connect.add_argument(
         "--secret", required=True, help="what verifies the provider (see README, Integrations)"
     )
+    add.add_argument("--origin", action="append", default=[], help="allowed page origin")
+    origins = actions.add_parser(
+        "origins", help="set the page origins allowed to send with a source's key (CORS)"
+    )
+    origins.add_argument("name")
+    origins.add_argument("origin", nargs="*", help="e.g. https://shop.example; none clears")
     for action, text in (
         ("rotate", "give a source a new write key; the old one stops working"),
         ("enable", "accept events from a source again"),
@@ -56,7 +62,8 @@ async def _dispatch(session: AsyncSession, args: argparse.Namespace, *, demo_key
     if args.action == "list":
         for row in await repository.all_sources(session):
             state = "enabled" if row.enabled else "disabled"
-            print(f"{row.name}\t{row.kind}\t{row.source_id}\t{state}")
+            origins = ",".join(row.allowed_origins) or "-"
+            print(f"{row.name}\t{row.kind}\t{row.source_id}\t{state}\t{origins}")
         return 0
     if args.action == "seed-demo":
         await repository.put_source(
@@ -79,10 +86,19 @@ async def _dispatch(session: AsyncSession, args: argparse.Namespace, *, demo_key
         ):
             print(f"source {args.name} exists already; use `rotate` for a new key")
             return 1
+        await repository.set_origins(session, args.name, args.origin)
         print(f"source {args.name} ({args.kind}) write key: {key}")
         return 0
     if args.action == "connect":
         return await connect_source(session, args.name, args.provider, args.secret)
+    if args.action == "origins":
+        found = await repository.set_origins(session, args.name, args.origin)
+        print(
+            f"source {args.name} origins: {' '.join(args.origin) or '(none)'}"
+            if found
+            else f"no source {args.name}"
+        )
+        return 0 if found else 1
     if args.action == "rotate":
         key = new_write_key()
         found = await repository.set_key_hash(session, args.name, hash_key(key))

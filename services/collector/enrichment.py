@@ -14,6 +14,7 @@ from services.collector.campaign import (
 )
 from services.collector.channels import TrafficSignals, classify
 from services.collector.integrations.ads import click_identities, with_ad_signals
+from services.collector.privacy import kept_ip
 from services.collector.segment import SegmentMessage
 from shared.events import TrackingEvent
 from shared.identity import identities_from_traits
@@ -63,6 +64,7 @@ def enrich(
     received_at: datetime,
     sent_at: datetime | None,
     offline: bool = False,
+    peer_ip: str | None = None,
 ) -> TrackingEvent:
     page_url = page_url_of(message)
     params = query_params(page_url)
@@ -70,8 +72,14 @@ def enrich(
     campaign = campaign_from(
         campaign_context if isinstance(campaign_context, dict) else None, params
     )
+    # The snippet keeps the landing page's click ids for the session in context.clickIds.
+    kept = message.context.get("clickIds")
     campaign, click_ids = with_ad_signals(
-        message.type, message.event, message.properties, campaign, click_ids_from(params)
+        message.type,
+        message.event,
+        message.properties,
+        campaign,
+        {**click_ids_from(kept if isinstance(kept, dict) else {}), **click_ids_from(params)},
     )
     referrer_host = external_referrer(referrer_of(message), page_url)
     original = message.originalTimestamp or message.timestamp
@@ -91,7 +99,7 @@ def enrich(
         name=message.name,
         properties=message.properties,
         traits=message.traits,
-        context=_context_without_ip(message.context),
+        context=_context_with_ip(message.context, peer_ip),
         timestamp=timestamp,
         original_timestamp=original,
         sent_at=message.sentAt or sent_at,
@@ -113,6 +121,10 @@ def identities_of(message: SegmentMessage) -> dict[str, str]:
     return {**found, **identities_from_traits(message.traits)}
 
 
-def _context_without_ip(context: dict[str, Any]) -> dict[str, Any]:
-    # Addresses are personal data; until the collector anonymises them, none is kept.
-    return {key: value for key, value in context.items() if key != "ip"}
+def _context_with_ip(context: dict[str, Any], peer_ip: str | None) -> dict[str, Any]:
+    # Addresses are personal data: only an anonymised one is kept, and none without consent.
+    kept = {key: value for key, value in context.items() if key != "ip"}
+    ip = kept_ip(context, peer_ip)
+    if ip:
+        kept["ip"] = ip
+    return kept

@@ -37,8 +37,20 @@ INTERACTIONS = {
     "other": "Offline Interaction",
 }
 IDENTITY_COLUMNS = ("hubspot_contact", "salesforce_contact", "pipedrive_person")
-KNOWN_COLUMNS = frozenset({"id", "type", "timestamp", "email", "user_id", "anonymous_id",
-                           "campaign", "source", "medium", *IDENTITY_COLUMNS})
+KNOWN_COLUMNS = frozenset(
+    {
+        "id",
+        "type",
+        "timestamp",
+        "email",
+        "user_id",
+        "anonymous_id",
+        "campaign",
+        "source",
+        "medium",
+        *IDENTITY_COLUMNS,
+    }
+)
 MAX_FUTURE = timedelta(days=1)
 CHUNK_ROWS = 500
 MAX_LISTED_REJECTIONS = 1_000
@@ -50,8 +62,9 @@ class Record:
     text: str
 
 
-def split_csv_records(lines: list[str], first_line: int, pending: str,
-                      start: int) -> tuple[list[Record], str, int]:
+def split_csv_records(
+    lines: list[str], first_line: int, pending: str, start: int
+) -> tuple[list[Record], str, int]:
     """Joins physical lines into CSV records: a record ends where its quotes balance (a quoted
     field may hold line breaks). Returns records, the unfinished text and its first line."""
     records: list[Record] = []
@@ -84,13 +97,15 @@ async def physical_lines(chunks: AsyncIterator[bytes], *, limit: int) -> AsyncIt
         yield [tail]
 
 
-async def records(chunks: AsyncIterator[bytes], *, csv_format: bool,
-                  limit: int) -> AsyncIterator[Record]:
+async def records(
+    chunks: AsyncIterator[bytes], *, csv_format: bool, limit: int
+) -> AsyncIterator[Record]:
     line_number, pending, pending_start = 1, "", 1
     async for lines in physical_lines(chunks, limit=limit):
         if csv_format:
-            done, pending, pending_start = split_csv_records(lines, line_number, pending,
-                                                             pending_start)
+            done, pending, pending_start = split_csv_records(
+                lines, line_number, pending, pending_start
+            )
             for record in done:
                 yield record
         else:
@@ -147,21 +162,30 @@ def row_event(row: Mapping[str, Any], *, source_id: str, received_at: datetime) 
         raise BadInput(f"email {email!r} is not an address", field="email")
     user_id, anonymous_id = _text(row, "user_id"), _text(row, "anonymous_id")
     if not (found or user_id or anonymous_id):
-        raise BadInput("a row needs email, user_id, anonymous_id or a CRM contact id",
-                       field="email")
+        raise BadInput(
+            "a row needs email, user_id, anonymous_id or a CRM contact id", field="email"
+        )
     value = _text(row, "value")
     if value is not None and amount(value) is None:
         raise BadInput(f"value {value!r} is not a number", field="value")
     extra = {k: v for k, v in row.items() if k not in KNOWN_COLUMNS and v not in (None, "")}
     return TrackingEvent(
         message_id=row_message_id(row, source_id=source_id),
-        type="track", source_id=source_id, event=INTERACTIONS[kind],
-        user_id=user_id, anonymous_id=anonymous_id, identities=found,
+        type="track",
+        source_id=source_id,
+        event=INTERACTIONS[kind],
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        identities=found,
         properties={**extra, "interaction": kind},
         timestamp=row_timestamp(_text(row, "timestamp"), received_at=received_at),
-        received_at=received_at, channel="offline",
-        campaign=Campaign(name=_text(row, "campaign"), source=_text(row, "source"),
-                          medium=_text(row, "medium") or "offline"),
+        received_at=received_at,
+        channel="offline",
+        campaign=Campaign(
+            name=_text(row, "campaign"),
+            source=_text(row, "source"),
+            medium=_text(row, "medium") or "offline",
+        ),
     )
 
 
@@ -171,8 +195,9 @@ def row_message_id(row: Mapping[str, Any], *, source_id: str) -> str:
     given = _text(row, "id")
     if given:
         return message_id("import", source_id, "id", given)
-    canonical = json.dumps({k: str(v).strip() for k, v in row.items() if v not in (None, "")},
-                           sort_keys=True)
+    canonical = json.dumps(
+        {k: str(v).strip() for k, v in row.items() if v not in (None, "")}, sort_keys=True
+    )
     return message_id("import", source_id, "row", hashlib.sha256(canonical.encode()).hexdigest())
 
 
@@ -185,9 +210,14 @@ class ImportReport:
     rejected_count: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"success": True, "rows": self.rows, "accepted": self.accepted,
-                "duplicates": self.duplicates, "rejectedCount": self.rejected_count,
-                "rejected": self.rejected}
+        return {
+            "success": True,
+            "rows": self.rows,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejectedCount": self.rejected_count,
+            "rejected": self.rejected,
+        }
 
 
 class OfflineImporter:
@@ -198,8 +228,14 @@ class OfflineImporter:
         self._receipts = receipts
         self._max_bytes = max_bytes
 
-    async def run(self, chunks: AsyncIterator[bytes], *, csv_format: bool, source_id: str,
-                  received_at: datetime) -> ImportReport:
+    async def run(
+        self,
+        chunks: AsyncIterator[bytes],
+        *,
+        csv_format: bool,
+        source_id: str,
+        received_at: datetime,
+    ) -> ImportReport:
         report = ImportReport()
         header: list[str] | None = None
         events: list[TrackingEvent] = []
@@ -222,24 +258,39 @@ class OfflineImporter:
         await self._flush(report, events, dead)
         return report
 
-    def _reject(self, report: ImportReport, record: Record, exc: Exception, source_id: str,
-                received_at: datetime) -> OutgoingRecord:
+    def _reject(
+        self,
+        report: ImportReport,
+        record: Record,
+        exc: Exception,
+        source_id: str,
+        received_at: datetime,
+    ) -> OutgoingRecord:
         reason = exc.message if isinstance(exc, BadInput) else str(exc)
         where = exc.field if isinstance(exc, BadInput) else None
         report.rejected_count += 1
         if len(report.rejected) < MAX_LISTED_REJECTIONS:
             report.rejected.append({"line": record.line, "reason": reason, "field": where})
         return dead_letter(
-            topic=self._ingestor.topics.dead_letter, key=source_id,
-            reason=f"line {record.line}: {reason}", payload=record.text.encode(),
-            origin=(("origin", "import"), ("source-id", source_id),
-                    ("line", str(record.line)), ("received-at", received_at.isoformat())))
+            topic=self._ingestor.topics.dead_letter,
+            key=source_id,
+            reason=f"line {record.line}: {reason}",
+            payload=record.text.encode(),
+            origin=(
+                ("origin", "import"),
+                ("source-id", source_id),
+                ("line", str(record.line)),
+                ("received-at", received_at.isoformat()),
+            ),
+        )
 
-    async def _flush(self, report: ImportReport, events: list[TrackingEvent],
-                     dead: list[OutgoingRecord]) -> None:
+    async def _flush(
+        self, report: ImportReport, events: list[TrackingEvent], dead: list[OutgoingRecord]
+    ) -> None:
         known = await self._receipts.seen(f"msg:{e.message_id}" for e in events)
-        fresh = list({e.message_id: e for e in events
-                      if f"msg:{e.message_id}" not in known}.values())
+        fresh = list(
+            {e.message_id: e for e in events if f"msg:{e.message_id}" not in known}.values()
+        )
         await self._ingestor.publish(fresh, dead)
         await self._receipts.record(f"msg:{e.message_id}" for e in fresh)
         report.accepted += len(fresh)
@@ -250,8 +301,9 @@ IMPORT_KINDS = ("offline", "server")
 CSV_TYPES = ("text/csv", "application/csv")
 
 
-def imports_router(ingestor: Ingestor, *, receipts: ReceiptBook,
-                   max_bytes: int = 64 * 1024 * 1024) -> APIRouter:
+def imports_router(
+    ingestor: Ingestor, *, receipts: ReceiptBook, max_bytes: int = 64 * 1024 * 1024
+) -> APIRouter:
     router = APIRouter(tags=["imports"])
     importer = OfflineImporter(ingestor, receipts, max_bytes=max_bytes)
 
@@ -260,12 +312,18 @@ def imports_router(ingestor: Ingestor, *, receipts: ReceiptBook,
         """CSV (``text/csv``, a header line first) or JSON lines (any other type)."""
         source = await ingestor.authenticate(request, None)
         if source.kind not in IMPORT_KINDS:
-            raise BadInput(f"this write key belongs to a {source.kind} source; imports take the "
-                           "key of an offline or server source", code="wrong_source_kind")
+            raise BadInput(
+                f"this write key belongs to a {source.kind} source; imports take the "
+                "key of an offline or server source",
+                code="wrong_source_kind",
+            )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        report = await importer.run(request.stream(), csv_format=content_type in CSV_TYPES,
-                                    source_id=source.source_id,
-                                    received_at=datetime.now(UTC))
+        report = await importer.run(
+            request.stream(),
+            csv_format=content_type in CSV_TYPES,
+            source_id=source.source_id,
+            received_at=datetime.now(UTC),
+        )
         return report.as_json()
 
     return router

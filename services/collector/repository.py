@@ -63,3 +63,20 @@ async def set_enabled(session: AsyncSession, name: str, *, enabled: bool) -> boo
         update(SourceRow).where(SourceRow.name == name).values(enabled=enabled)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult at runtime
+
+
+async def set_origins(session: AsyncSession, name: str, origins: list[str]) -> bool:
+    result = await session.execute(
+        update(SourceRow).where(SourceRow.name == name).values(allowed_origins=origins)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # CursorResult at runtime
+
+
+async def origin_allowed(session: AsyncSession, origin: str) -> bool:
+    """Whether any enabled source lets pages of ``origin`` send (CORS preflights carry no key)."""
+    result = await session.execute(
+        select(SourceRow.source_id)
+        .where(SourceRow.enabled, SourceRow.allowed_origins.contains([origin]))
+        .limit(1)
+    )
+    return result.first() is not None

@@ -70,10 +70,12 @@ def _require(value: object, field: str, message: str) -> None:
         raise ValueError(f"{field}: {message}")
 
 
-def parse_json(body: bytes) -> Any:
+def parse_json(body: bytes, *, max_depth: int = 32) -> Any:
     """Decode a request body, with a message that says where the JSON breaks."""
     try:
-        return json.loads(body)
+        value = json.loads(body)
+    except RecursionError as exc:
+        raise _too_deep(max_depth) from exc
     except UnicodeDecodeError as exc:
         raise BadInput("body is not UTF-8 text", code="invalid_json") from exc
     except json.JSONDecodeError as exc:
@@ -81,6 +83,27 @@ def parse_json(body: bytes) -> Any:
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             code="invalid_json",
         ) from exc
+    if _depth(value, limit=max_depth) > max_depth:
+        raise _too_deep(max_depth)
+    return value
+
+
+def _too_deep(limit: int) -> BadInput:
+    return BadInput(f"JSON nests deeper than the limit of {limit} levels", code="too_deep")
+
+
+def _depth(value: Any, *, limit: int) -> int:
+    """Nesting depth, computed without recursion and stopping once past ``limit``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            if deepest > limit:
+                return deepest
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def parse_message(raw: Any, *, call: EventType | None, where: str = "") -> SegmentMessage:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
 
@@ -21,11 +23,32 @@ class LimitSettings(BaseModel):
     max_event_bytes: int = 32 * 1024
     max_request_bytes: int = 500 * 1024
     max_batch_events: int = 2_500
+    max_json_depth: int = 32
+
+
+class SpoolSettings(BaseModel):
+    """Where acknowledged events wait while Kafka cannot take them (one directory per process)."""
+
+    dir: Path = Path(".run/collector-spool")
+    max_bytes: int = 1 << 30
+    segment_bytes: int = 16 << 20
+    # A direct send not acknowledged by Kafka within this time is spooled instead.
+    ack_timeout_s: float = 2.0
+    replay_batch: int = 500
+    reconnect_s: float = 1.0
+    stop_timeout_s: float = 5.0
+
+
+class DedupeSettings(BaseModel):
+    max_ids: int = 200_000
+    window_s: float = 600.0
 
 
 class CollectorOptions(HttpSettings):
     port: int = 8000
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    spool: SpoolSettings = Field(default_factory=SpoolSettings)
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
     source_cache_ttl_s: float = 30.0
     # The collector's public URL (scheme, host, prefix) as providers see it, behind a proxy:
     # HubSpot signs the full URL it was configured with. Unset: the URL the request arrived on.

@@ -31,6 +31,10 @@ class Source:
     name: str
     kind: str
     enabled: bool
+    allowed_origins: tuple[str, ...] = ()
+
+    def allows_origin(self, origin: str) -> bool:
+        return origin in self.allowed_origins or "*" in self.allowed_origins
 
 
 def hash_key(write_key: str) -> str:
@@ -43,6 +47,8 @@ def new_write_key() -> str:
 
 class Authenticator(Protocol):
     async def authenticate(self, write_key: str) -> Source | None: ...
+
+    async def origin_allowed(self, origin: str) -> bool: ...
 
 
 class SourceDirectory:
@@ -57,6 +63,7 @@ class SourceDirectory:
         self._ttl_s = ttl_s
         self._clock = clock
         self._cache: dict[str, tuple[float, Source | None]] = {}
+        self._origins: dict[str, tuple[float, bool]] = {}
 
     async def authenticate(self, write_key: str) -> Source | None:
         """The enabled source owning ``write_key``, or None. Raises DependencyDown."""
@@ -81,4 +88,29 @@ class SourceDirectory:
             row = await repository.source_by_key_hash(session, key_hash)
         if row is None or not row.enabled:
             return None
-        return Source(source_id=row.source_id, name=row.name, kind=row.kind, enabled=row.enabled)
+        return Source(
+            source_id=row.source_id,
+            name=row.name,
+            kind=row.kind,
+            enabled=row.enabled,
+            allowed_origins=tuple(row.allowed_origins or ()),
+        )
+
+    async def origin_allowed(self, origin: str) -> bool:
+        """For CORS preflights, which carry no write key: some enabled source allows ``origin``."""
+        now = self._clock()
+        cached = self._origins.get(origin)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            async with self._sessions() as session:
+                allowed = await repository.origin_allowed(session, origin)
+                allowed = allowed or await repository.origin_allowed(session, "*")
+        except (DBAPIError, OSError, TimeoutError) as exc:
+            if cached is not None:
+                return cached[1]
+            raise DependencyDown("postgres", repr(exc)) from exc
+        if len(self._origins) >= MAX_CACHED_KEYS:
+            self._origins.clear()
+        self._origins[origin] = (now + self._ttl_s, allowed)
+        return allowed

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import DateTime, String, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database import Base
@@ -23,4 +24,8 @@ class SourceRow(Base):
     kind: Mapped[str] = mapped_column(String(20))
     write_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Origins of the pages allowed to send with this key (CORS); empty: no browser page.
+    allowed_origins: Mapped[list[str]] = mapped_column(
+        ARRAY(String(300)), default=list, server_default="{}"
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -50,6 +50,7 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     database = infra.unique("boucle_e2e")
     asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
     env = _environment(infra.database_url(database), topics, prefix)
+    env["COLLECTOR__SPOOL__DIR"] = str(tmp_path_factory.mktemp("spool"))
     subprocess.run(
         [sys.executable, "-m", "services.collector", "sources", "seed-demo"],
         cwd=infra.ROOT,

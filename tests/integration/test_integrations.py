@@ -30,42 +30,64 @@ BASE = "http://collector"
 async def sources_cli(database_url: str, capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
-    await cli.run(parser.parse_args(["sources", *argv]), DatabaseSettings(url=database_url),
-                  demo_key="unused")
+    await cli.run(
+        parser.parse_args(["sources", *argv]), DatabaseSettings(url=database_url), demo_key="unused"
+    )
     return capsys.readouterr().out
 
 
 @pytest.fixture
-async def client(sessions: async_sessionmaker[AsyncSession], topics: TopicSettings
-                 ) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    sessions: async_sessionmaker[AsyncSession], topics: TopicSettings
+) -> AsyncIterator[httpx.AsyncClient]:
     producer = EventProducer(KafkaSettings(bootstrap_servers=infra.BOOTSTRAP), client_id="it")
     await producer.start()
     registry = CollectorRegistry()
-    ingestor = Ingestor(producer, SourceDirectory(sessions, ttl_s=0), options=CollectorOptions(),
-                        topics=topics, metrics=CollectorMetrics(registry))
+    ingestor = Ingestor(
+        producer,
+        SourceDirectory(sessions, ttl_s=0),
+        options=CollectorOptions(),
+        topics=topics,
+        metrics=CollectorMetrics(registry),
+    )
     routers = [
-        integrations_router(ingestor, directory=IntegrationDirectory(sessions, ttl_s=0),
-                            receipts=Receipts(sessions), registry=registry),
+        integrations_router(
+            ingestor,
+            directory=IntegrationDirectory(sessions, ttl_s=0),
+            receipts=Receipts(sessions),
+            registry=registry,
+        ),
         imports_router(ingestor, receipts=Receipts(sessions)),
     ]
     app = create_app(ingestor, registry=registry, checks={}, routers=routers)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                     base_url=BASE) as http:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
             yield http
     finally:
         await producer.stop()
 
 
 async def test_connected_hubspot_source_publishes_once_and_refuses_the_replay(
-        client: httpx.AsyncClient, database_url: str, topics: TopicSettings,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    client: httpx.AsyncClient,
+    database_url: str,
+    topics: TopicSettings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     await sources_cli(database_url, capsys, "add", "hubspot", "--kind", "crm")
-    out = await sources_cli(database_url, capsys, "connect", "hubspot", "--provider", "hubspot",
-                            "--secret", webhooks.HUBSPOT_SECRET)
+    out = await sources_cli(
+        database_url,
+        capsys,
+        "connect",
+        "hubspot",
+        "--provider",
+        "hubspot",
+        "--secret",
+        webhooks.HUBSPOT_SECRET,
+    )
     path = out.strip().rsplit(" at ", 1)[1]
-    signed = webhooks.hubspot_signed(webhooks.fixture("hubspot/workflow_deal_won.json"),
-                                     BASE + path)
+    signed = webhooks.hubspot_signed(
+        webhooks.fixture("hubspot/workflow_deal_won.json"), BASE + path
+    )
     first = await client.post(path, content=signed.body, headers=signed.headers)
     replay = await client.post(path, content=signed.body, headers=signed.headers)
     resigned = webhooks.hubspot_signed(signed.body, BASE + path)
@@ -79,14 +101,24 @@ async def test_connected_hubspot_source_publishes_once_and_refuses_the_replay(
 
 
 async def test_disabled_source_stops_its_webhooks(
-        client: httpx.AsyncClient, database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    client: httpx.AsyncClient, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     await sources_cli(database_url, capsys, "add", "pd", "--kind", "crm")
-    out = await sources_cli(database_url, capsys, "connect", "pd", "--provider", "pipedrive",
-                            "--secret", f"{webhooks.PIPEDRIVE_USER}:{webhooks.PIPEDRIVE_PASSWORD}")
+    out = await sources_cli(
+        database_url,
+        capsys,
+        "connect",
+        "pd",
+        "--provider",
+        "pipedrive",
+        "--secret",
+        f"{webhooks.PIPEDRIVE_USER}:{webhooks.PIPEDRIVE_PASSWORD}",
+    )
     path = out.strip().rsplit(" at ", 1)[1]
     request = webhooks.pipedrive_request(webhooks.fixture("pipedrive/deal_won.json"))
-    assert (await client.post(path, content=request.body,
-                              headers=request.headers)).status_code == 200
+    assert (
+        await client.post(path, content=request.body, headers=request.headers)
+    ).status_code == 200
     await sources_cli(database_url, capsys, "disable", "pd")
     refused = await client.post(path, content=request.body, headers=request.headers)
     assert (refused.status_code, refused.json()["field"]) == (401, "unknown_source")
@@ -101,21 +133,34 @@ def visits_csv(rows: int) -> bytes:
 
 
 async def test_thousands_of_offline_visits_import_once_with_bad_rows_dead_lettered(
-        client: httpx.AsyncClient, database_url: str, topics: TopicSettings,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    key = (await sources_cli(database_url, capsys, "add", "stores", "--kind", "offline")
-           ).rsplit(" ", 1)[1].strip()
+    client: httpx.AsyncClient,
+    database_url: str,
+    topics: TopicSettings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = (
+        (await sources_cli(database_url, capsys, "add", "stores", "--kind", "offline"))
+        .rsplit(" ", 1)[1]
+        .strip()
+    )
     body = visits_csv(3_000)
     headers = {"Content-Type": "text/csv"}
-    first = await client.post("/v1/imports/offline", content=body, headers=headers,
-                              auth=(key, ""), timeout=60)
+    first = await client.post(
+        "/v1/imports/offline", content=body, headers=headers, auth=(key, ""), timeout=60
+    )
     assert first.status_code == 200, first.text
     report = first.json()
     assert (report["rows"], report["accepted"], report["rejectedCount"]) == (3_000, 2_970, 30)
-    assert report["rejected"][0] == {"line": 2, "field": "email",
-                                     "reason": "email 'broken-address' is not an address"}
-    again = (await client.post("/v1/imports/offline", content=body, headers=headers,
-                               auth=(key, ""), timeout=60)).json()
+    assert report["rejected"][0] == {
+        "line": 2,
+        "field": "email",
+        "reason": "email 'broken-address' is not an address",
+    }
+    again = (
+        await client.post(
+            "/v1/imports/offline", content=body, headers=headers, auth=(key, ""), timeout=60
+        )
+    ).json()
     assert (again["accepted"], again["duplicates"]) == (0, 2_970)
     events = await infra.read_topic(topics.raw_events, expect=2_970, settle_s=1.0)
     assert len(events) == 2_970
@@ -125,10 +170,18 @@ async def test_thousands_of_offline_visits_import_once_with_bad_rows_dead_letter
     assert dict(dead[0].headers)["reason"].startswith(b"line ")
 
 
-async def test_a_web_write_key_cannot_import(client: httpx.AsyncClient, database_url: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    key = (await sources_cli(database_url, capsys, "add", "site", "--kind", "web")
-           ).rsplit(" ", 1)[1].strip()
-    response = await client.post("/v1/imports/offline", content=visits_csv(2),
-                                 headers={"Content-Type": "text/csv"}, auth=(key, ""))
+async def test_a_web_write_key_cannot_import(
+    client: httpx.AsyncClient, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = (
+        (await sources_cli(database_url, capsys, "add", "site", "--kind", "web"))
+        .rsplit(" ", 1)[1]
+        .strip()
+    )
+    response = await client.post(
+        "/v1/imports/offline",
+        content=visits_csv(2),
+        headers={"Content-Type": "text/csv"},
+        auth=(key, ""),
+    )
     assert (response.status_code, response.json()["error"]) == (400, "wrong_source_kind")

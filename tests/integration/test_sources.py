@@ -69,3 +69,23 @@ async def test_seeding_the_demo_source_again_changes_nothing(
     await sources(database_url, capsys, "seed-demo")  # a second `make up`
     assert (await sources(database_url, capsys, "list")).count("demo\t") == 1
     assert await SourceDirectory(sessions, ttl_s=0).authenticate("demo-key") is None
+
+
+async def test_origins_set_by_the_cli_allow_preflights_and_the_sources_pages(
+    database_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = key_in(
+        await sources(database_url, capsys, "add", "shop", "--origin", "https://shop.example")
+    )
+    directory = SourceDirectory(sessions, ttl_s=0)
+    source = await directory.authenticate(key)
+    assert source is not None
+    assert source.allows_origin("https://shop.example")
+    assert not source.allows_origin("https://evil.example")
+    assert await directory.origin_allowed("https://shop.example")
+    assert not await directory.origin_allowed("https://evil.example")
+    await sources(database_url, capsys, "origins", "shop")  # clears the list
+    assert not await directory.origin_allowed("https://shop.example")
+    assert "shop\tweb" in await sources(database_url, capsys, "list")

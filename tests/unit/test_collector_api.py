@@ -39,7 +39,14 @@ class ListSink:
 
 class DictSources:
     async def authenticate(self, write_key: str) -> Source | None:
-        return Source("src-1", "web", "web", True) if write_key == KEY else None
+        return (
+            Source("src-1", "web", "web", True, ("https://shop.example",))
+            if write_key == KEY
+            else None
+        )
+
+    async def origin_allowed(self, origin: str) -> bool:
+        return origin == "https://shop.example"
 
 
 @pytest.fixture
@@ -173,3 +180,112 @@ async def test_metrics_count_accepted_and_rejected(client: httpx.AsyncClient) ->
     text = (await client.get("/metrics")).text
     assert 'boucle_collector_events_accepted_total{type="track"} 1.0' in text
     assert 'boucle_collector_events_rejected_total{reason="invalid"} 1.0' in text
+    assert 'boucle_collector_request_latency_seconds_count{route="track"} 2.0' in text
+
+
+async def test_analytics_js_short_paths_take_text_plain_bodies(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    body = json.dumps({"writeKey": KEY, "anonymousId": "a1", "event": "Clicked"})
+    response = await client.post(
+        "/v1/t", content=body, auth=httpx.Auth(), headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 200
+    batch = json.dumps({"writeKey": KEY, "batch": [{"type": "page", "anonymousId": "a1"}]})
+    response = await client.post("/v1/b", content=batch, headers={"content-type": "text/plain"})
+    assert response.json()["accepted"] == 1
+    types = [TrackingEvent.model_validate_json(r.value).type for r in sink.on(TOPICS.raw_events)]
+    assert types == ["track", "page"]
+
+
+async def test_preflight_is_answered_for_an_allowed_origin_only(client: httpx.AsyncClient) -> None:
+    allowed = await client.options(
+        "/v1/b",
+        headers={
+            "origin": "https://shop.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization,content-type",
+        },
+    )
+    assert allowed.status_code == 204
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "Authorization" in allowed.headers["access-control-allow-headers"]
+    refused = await client.options("/v1/b", headers={"origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert "access-control-allow-origin" not in refused.headers
+
+
+async def test_a_page_of_another_origin_is_refused_with_403(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    ok = await client.post(
+        "/v1/track",
+        headers={"origin": "https://shop.example"},
+        json={"anonymousId": "a1", "event": "x"},
+    )
+    assert ok.headers["access-control-allow-origin"] == "https://shop.example"
+    refused = await client.post(
+        "/v1/track",
+        headers={"origin": "https://evil.example"},
+        json={"anonymousId": "a1", "event": "x"},
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "origin_not_allowed"
+    assert len(sink.on(TOPICS.raw_events)) == 1
+
+
+async def test_pixel_answers_a_gif_and_publishes_the_event(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await client.get(
+        "/v1/pixel.gif",
+        auth=httpx.Auth(),
+        params={
+            "k": KEY,
+            "event": "Email Opened",
+            "userId": "u1",
+            "p.mail": "spring-1",
+            "utm_campaign": "spring",
+            "utm_medium": "email",
+        },
+    )
+    assert (response.status_code, response.headers["content-type"]) == (200, "image/gif")
+    assert response.content.startswith(b"GIF89a")
+    [record] = sink.on(TOPICS.raw_events)
+    event = TrackingEvent.model_validate_json(record.value)
+    assert (event.event, event.properties, event.campaign.name, event.channel) == (
+        "Email Opened",
+        {"mail": "spring-1"},
+        "spring",
+        "email",
+    )
+
+
+async def test_pixel_with_bad_input_still_answers_the_gif_and_keeps_a_dead_letter(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await client.get(
+        "/v1/pixel.gif", auth=httpx.Auth(), params={"k": KEY, "event": "Email Opened"}
+    )  # no id
+    assert response.status_code == 200
+    [dead] = sink.on(TOPICS.dead_letter)
+    assert b"userId or anonymousId" in dict(dead.headers)["reason"]
+    unknown = await client.get("/v1/pixel.gif", auth=httpx.Auth(), params={"k": "nope"})
+    assert unknown.status_code == 200
+
+
+async def test_the_snippet_is_served_as_javascript(client: httpx.AsyncClient) -> None:
+    response = await client.get("/b.js")
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "sendBeacon" in response.text
+    assert len(response.content) < 8_000
+
+
+async def test_a_retried_message_id_is_published_once(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    event = {"type": "track", "anonymousId": "a1", "event": "x", "messageId": "m-1"}
+    first = await client.post("/v1/batch", json={"batch": [event, event]})
+    second = await client.post("/v1/batch", json={"batch": [event]})
+    assert (first.json()["duplicates"], second.json()["duplicates"]) == (1, 1)
+    assert len(sink.on(TOPICS.raw_events)) == 1

@@ -20,24 +20,34 @@ def test_rates_file_converts_into_the_reporting_currency() -> None:
     assert RATES.convert(Decimal("100"), "JPY") is None
 
 
-@pytest.mark.parametrize("row", [{"currency": "US", "rate": "1"},
-                                 {"currency": "USD", "rate": "-1"},
-                                 {"currency": "USD", "rate": "abc"}])
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"currency": "US", "rate": "1"},
+        {"currency": "USD", "rate": "-1"},
+        {"currency": "USD", "rate": "abc"},
+    ],
+)
 def test_a_bad_rates_line_is_refused_with_its_number(row: dict[str, str]) -> None:
     with pytest.raises(ValueError, match="rates line 3"):
         parse_rates([{"currency": "GBP", "rate": "1.1"}, row], reporting="EUR")
 
 
 def test_totals_add_reporting_revenue_and_list_what_cannot_be_converted() -> None:
-    groups = [{"key": "spring", "currency": "USD", "conversions": "1", "revenue": "100.0000"},
-              {"key": "spring", "currency": "EUR", "conversions": "1", "revenue": "50.0000"},
-              {"key": "fall", "currency": "JPY", "conversions": "1", "revenue": "9000.0000"}]
+    groups = [
+        {"key": "spring", "currency": "USD", "conversions": "1", "revenue": "100.0000"},
+        {"key": "spring", "currency": "EUR", "conversions": "1", "revenue": "50.0000"},
+        {"key": "fall", "currency": "JPY", "conversions": "1", "revenue": "9000.0000"},
+    ]
     totals = reporting_totals(groups, RATES)
     assert [g["reportingRevenue"] for g in groups] == ["92.0000", "50.0000", None]
     assert (groups[0]["currency"], groups[0]["revenue"]) == ("USD", "100.0000")
-    assert totals == {"currency": "EUR", "revenue": "142.0000",
-                      "byKey": [{"key": "spring", "revenue": "142.0000"}],
-                      "unconverted": ["JPY"]}
+    assert totals == {
+        "currency": "EUR",
+        "revenue": "142.0000",
+        "byKey": [{"key": "spring", "revenue": "142.0000"}],
+        "unconverted": ["JPY"],
+    }
 
 
 def test_the_reporting_currency_needs_no_rate_of_its_own() -> None:

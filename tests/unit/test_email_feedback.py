@@ -17,8 +17,9 @@ RECEIVED = datetime(2026, 3, 1, tzinfo=UTC)
 
 def sendgrid_events() -> dict[str, TrackingEvent]:
     body = webhooks.fixture("sendgrid/events.json")
-    parsed = sendgrid.parse(WebhookRequest("POST", "u", {}, body), source_id="s",
-                            received_at=RECEIVED)
+    parsed = sendgrid.parse(
+        WebhookRequest("POST", "u", {}, body), source_id="s", received_at=RECEIVED
+    )
     return {str(e.event): e for e in parsed.events}
 
 
@@ -41,7 +42,13 @@ def test_an_unsubscribe_is_priority_3_and_opens_and_clicks_are_not_negative() ->
 
 
 def test_nps_detractors_keep_their_behaviour() -> None:
-    signal = negative_signal(event(type="track", name="NPS Submitted", user_id="u1",
-                                   properties={"score": 1, "comment": "broken"}))
+    signal = negative_signal(
+        event(
+            type="track",
+            name="NPS Submitted",
+            user_id="u1",
+            properties={"score": 1, "comment": "broken"},
+        )
+    )
     assert signal is not None
     assert (signal.kind, signal.priority, signal.reason) == ("nps", 1, "NPS 1: broken")

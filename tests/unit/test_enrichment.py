@@ -57,7 +57,7 @@ def test_enriched_page_view_carries_campaign_channel_and_a_message_id() -> None:
     assert event.referrer_host == "google.com"
     assert event.message_id
     assert event.timestamp == RECEIVED
-    assert "ip" not in event.context
+    assert event.context["ip"] == "203.0.113.0"  # anonymised, never the full address
 
 
 def test_given_message_id_is_kept() -> None:

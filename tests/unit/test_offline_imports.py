@@ -24,7 +24,7 @@ NOW = datetime(2026, 3, 4, tzinfo=UTC)
 
 async def chunked(data: bytes, size: int = 7) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
-        yield data[start:start + size]
+        yield data[start : start + size]
 
 
 async def collect(data: bytes, *, csv_format: bool) -> list[Record]:
@@ -47,23 +47,39 @@ async def test_a_body_over_the_limit_is_refused() -> None:
 
 
 def test_a_store_visit_row_is_an_offline_track_event_of_the_hashed_email() -> None:
-    event = row_event({"type": "store_visit", "timestamp": "2026-03-01T10:15:00+01:00",
-                       "email": "Alice.Martin@example.com", "location": "Paris",
-                       "campaign": "spring-sale"}, source_id="s", received_at=NOW)
-    assert (event.event, event.channel, event.campaign.name) == ("Store Visit", "offline",
-                                                                 "spring-sale")
+    event = row_event(
+        {
+            "type": "store_visit",
+            "timestamp": "2026-03-01T10:15:00+01:00",
+            "email": "Alice.Martin@example.com",
+            "location": "Paris",
+            "campaign": "spring-sale",
+        },
+        source_id="s",
+        received_at=NOW,
+    )
+    assert (event.event, event.channel, event.campaign.name) == (
+        "Store Visit",
+        "offline",
+        "spring-sale",
+    )
     assert event.identities == {"email": email_hash("alice.martin@example.com")}
     assert event.properties == {"location": "Paris", "interaction": "store_visit"}
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"type": "visit"}, "type"), ({"timestamp": "yesterday"}, "timestamp"),
-    ({"timestamp": "2027-01-01T00:00:00Z"}, "timestamp"), ({"email": "nope"}, "email"),
-    ({"email": ""}, "email"), ({"value": "12 euros"}, "value"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"type": "visit"}, "type"),
+        ({"timestamp": "yesterday"}, "timestamp"),
+        ({"timestamp": "2027-01-01T00:00:00Z"}, "timestamp"),
+        ({"email": "nope"}, "email"),
+        ({"email": ""}, "email"),
+        ({"value": "12 euros"}, "value"),
+    ],
+)
 def test_invalid_rows_name_the_column_to_fix(change: dict[str, str], field: str) -> None:
-    row = {"type": "call", "timestamp": "2026-03-01T10:00:00Z", "email": "a@example.com",
-           **change}
+    row = {"type": "call", "timestamp": "2026-03-01T10:00:00Z", "email": "a@example.com", **change}
     with pytest.raises(BadInput) as refused:
         row_event(row, source_id="s", received_at=NOW)
     assert refused.value.field == field
@@ -74,21 +90,34 @@ def test_the_same_row_gets_the_same_message_id_and_an_id_column_wins() -> None:
     same = row_event(dict(reversed(row.items())), source_id="s", received_at=NOW)
     assert row_event(row, source_id="s", received_at=NOW).message_id == same.message_id
     with_id = row_event({**row, "id": "x-1"}, source_id="s", received_at=NOW)
-    assert with_id.message_id == row_event({**row, "id": "x-1", "note": "edited"},
-                                           source_id="s", received_at=NOW).message_id
+    assert (
+        with_id.message_id
+        == row_event(
+            {**row, "id": "x-1", "note": "edited"}, source_id="s", received_at=NOW
+        ).message_id
+    )
 
 
 async def test_the_fixture_imports_with_a_report_by_line_and_dead_letters() -> None:
     sink, receipts = ListSink(), SetReceipts()
-    ingestor = Ingestor(sink, DictSources(), options=CollectorOptions(), topics=TOPICS,
-                        metrics=CollectorMetrics(CollectorRegistry()))
+    ingestor = Ingestor(
+        sink,
+        DictSources(),
+        options=CollectorOptions(),
+        topics=TOPICS,
+        metrics=CollectorMetrics(CollectorRegistry()),
+    )
     importer = OfflineImporter(ingestor, receipts, max_bytes=1_000_000)
     data = webhooks.fixture("offline/store_visits.csv")
-    report = await importer.run(chunked(data, 64), csv_format=True, source_id="s",
-                                received_at=NOW)
+    report = await importer.run(chunked(data, 64), csv_format=True, source_id="s", received_at=NOW)
     assert (report.rows, report.accepted, report.duplicates, report.rejected_count) == (9, 4, 0, 5)
     assert [(r["line"], r["field"]) for r in report.rejected] == [
-        (5, "timestamp"), (7, "type"), (8, "email"), (9, "email"), (11, "value")]
+        (5, "timestamp"),
+        (7, "type"),
+        (8, "email"),
+        (9, "email"),
+        (11, "value"),
+    ]
     events = [TrackingEvent.model_validate_json(r.value) for r in sink.on(TOPICS.raw_events)]
     assert [e.event for e in events] == ["Store Visit", "Call", "Event Attended", "Store Visit"]
     assert events[1].properties["note"] == "Asked about pricing,\nthen booked a demo"
@@ -96,7 +125,6 @@ async def test_the_fixture_imports_with_a_report_by_line_and_dead_letters() -> N
     assert dead[0].value.startswith(b"v-1003,store_visit,yesterday")
     assert dict(dead[0].headers)["line"] == b"5"
 
-    again = await importer.run(chunked(data, 64), csv_format=True, source_id="s",
-                               received_at=NOW)
+    again = await importer.run(chunked(data, 64), csv_format=True, source_id="s", received_at=NOW)
     assert (again.accepted, again.duplicates) == (0, 4)
     assert len(sink.on(TOPICS.raw_events)) == 4

@@ -122,16 +122,26 @@ def test_roles_separate_web_activity_touches_and_background_events() -> None:
 def test_an_email_click_is_a_touchpoint_of_its_own_named_after_its_event() -> None:
     click = event(type="track", name="Email Link Clicked", campaign="spring", channel="email")
     touchpoint = event_touchpoint(click, person_id="p1")
-    assert (touchpoint.touch_type, touchpoint.session_id, touchpoint.channel,
-            touchpoint.campaign) == ("Email Link Clicked", None, "email", "spring")
+    assert (
+        touchpoint.touch_type,
+        touchpoint.session_id,
+        touchpoint.channel,
+        touchpoint.campaign,
+    ) == ("Email Link Clicked", None, "email", "spring")
     assert touchpoint.occurred_at == click.timestamp
     assert event_touchpoint(click, person_id="p1").touchpoint_id == touchpoint.touchpoint_id
 
 
 def test_a_session_takes_its_source_from_its_first_event_that_has_one() -> None:
     # Three events of one millisecond: messageId order puts a direct track event first.
-    landing = WebEvent(message_id="z-page", at=T0, channel="email", campaign="spring",
-                       landing_page="https://shop.example/?utm_campaign=spring", tagged=True)
+    landing = WebEvent(
+        message_id="z-page",
+        at=T0,
+        channel="email",
+        campaign="spring",
+        landing_page="https://shop.example/?utm_campaign=spring",
+        tagged=True,
+    )
     order = WebEvent(message_id="a-order", at=T0, channel="direct")
     [session] = sessionize([order, landing], RULES)
     assert session.first.message_id == "a-order"

@@ -61,12 +61,17 @@ def registry() -> CollectorRegistry:
 
 
 @pytest.fixture
-async def client(sink: ListSink, registry: CollectorRegistry
-                 ) -> AsyncIterator[httpx.AsyncClient]:
-    ingestor = Ingestor(sink, DictSources(), options=CollectorOptions(), topics=TOPICS,
-                        metrics=CollectorMetrics(registry))
-    router = integrations_router(ingestor, directory=DictIntegrations(), receipts=SetReceipts(),
-                                 registry=registry)
+async def client(sink: ListSink, registry: CollectorRegistry) -> AsyncIterator[httpx.AsyncClient]:
+    ingestor = Ingestor(
+        sink,
+        DictSources(),
+        options=CollectorOptions(),
+        topics=TOPICS,
+        metrics=CollectorMetrics(registry),
+    )
+    router = integrations_router(
+        ingestor, directory=DictIntegrations(), receipts=SetReceipts(), registry=registry
+    )
     app = create_app(ingestor, registry=registry, checks={}, routers=[router])
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as http:
         yield http
@@ -81,19 +86,27 @@ def published(sink: ListSink) -> list[TrackingEvent]:
 
 
 def refused(registry: CollectorRegistry, provider: str, reason: str) -> float:
-    value = registry.get_sample_value("boucle_collector_webhooks_refused_total",
-                                      {"provider": provider, "reason": reason})
+    value = registry.get_sample_value(
+        "boucle_collector_webhooks_refused_total", {"provider": provider, "reason": reason}
+    )
     return value or 0.0
 
 
 async def test_signed_hubspot_deal_is_published_keyed_by_the_person(
-        client: httpx.AsyncClient, sink: ListSink) -> None:
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
     body = webhooks.fixture("hubspot/workflow_deal_won.json")
-    response = await post(client, "/v1/hooks/hubspot/hs",
-                          webhooks.hubspot_signed(body, f"{BASE}/v1/hooks/hubspot/hs"))
+    response = await post(
+        client, "/v1/hooks/hubspot/hs", webhooks.hubspot_signed(body, f"{BASE}/v1/hooks/hubspot/hs")
+    )
     assert response.status_code == 200, response.text
-    assert response.json() == {"success": True, "accepted": 1, "duplicates": 0, "ignored": 0,
-                               "rejected": []}
+    assert response.json() == {
+        "success": True,
+        "accepted": 1,
+        "duplicates": 0,
+        "ignored": 0,
+        "rejected": [],
+    }
     [record] = sink.on(TOPICS.raw_events)
     event = TrackingEvent.model_validate_json(record.value)
     assert (event.event, event.source_id) == ("Deal Won", "hs")
@@ -101,9 +114,11 @@ async def test_signed_hubspot_deal_is_published_keyed_by_the_person(
 
 
 async def test_replayed_signed_request_is_refused_and_counted(
-        client: httpx.AsyncClient, sink: ListSink, registry: CollectorRegistry) -> None:
-    signed = webhooks.hubspot_signed(webhooks.fixture("hubspot/workflow_deal_won.json"),
-                                     f"{BASE}/v1/hooks/hubspot/hs")
+    client: httpx.AsyncClient, sink: ListSink, registry: CollectorRegistry
+) -> None:
+    signed = webhooks.hubspot_signed(
+        webhooks.fixture("hubspot/workflow_deal_won.json"), f"{BASE}/v1/hooks/hubspot/hs"
+    )
     assert (await post(client, "/v1/hooks/hubspot/hs", signed)).status_code == 200
     again = await post(client, "/v1/hooks/hubspot/hs", signed)
     assert again.status_code == 401
@@ -113,7 +128,8 @@ async def test_replayed_signed_request_is_refused_and_counted(
 
 
 async def test_provider_retry_signed_anew_is_acknowledged_without_a_second_event(
-        client: httpx.AsyncClient, sink: ListSink) -> None:
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
     body = webhooks.fixture("sendgrid/events.json")
     first = await post(client, "/v1/hooks/sendgrid/sg", KEYS.sign(body))
     retry = await post(client, "/v1/hooks/sendgrid/sg", KEYS.sign(body, timestamp=None))
@@ -124,14 +140,19 @@ async def test_provider_retry_signed_anew_is_acknowledged_without_a_second_event
 
 
 async def test_forged_and_unknown_requests_get_401_with_a_clear_message(
-        client: httpx.AsyncClient, sink: ListSink, registry: CollectorRegistry) -> None:
+    client: httpx.AsyncClient, sink: ListSink, registry: CollectorRegistry
+) -> None:
     body = webhooks.fixture("sendgrid/events.json")
     forged = await post(client, "/v1/hooks/sendgrid/sg", SendGridKeys().sign(body))
     unknown = await post(client, "/v1/hooks/sendgrid/nobody", KEYS.sign(body))
     wrong_provider = await post(client, "/v1/hooks/hubspot/sg", KEYS.sign(body))
     assert [r.status_code for r in (forged, unknown, wrong_provider)] == [401, 401, 401]
-    assert forged.json() == {"success": False, "error": "unauthorized", "field": "forged",
-                             "message": forged.json()["message"]}
+    assert forged.json() == {
+        "success": False,
+        "error": "unauthorized",
+        "field": "forged",
+        "message": forged.json()["message"],
+    }
     assert "verification key" in forged.json()["message"]
     assert unknown.json()["field"] == "unknown_source"
     assert sink.records == []
@@ -139,17 +160,20 @@ async def test_forged_and_unknown_requests_get_401_with_a_clear_message(
 
 
 async def test_an_unidentifiable_item_is_dead_lettered_with_its_reason(
-        client: httpx.AsyncClient, sink: ListSink) -> None:
-    response = await post(client, "/v1/hooks/sendgrid/sg",
-                          KEYS.sign(webhooks.fixture("sendgrid/events.json")))
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await post(
+        client, "/v1/hooks/sendgrid/sg", KEYS.sign(webhooks.fixture("sendgrid/events.json"))
+    )
     [dead] = sink.on(TOPICS.dead_letter)
     assert json.loads(dead.value)["sg_event_id"] == "no-recipient-AAAA=="
     assert b"identifies anyone" in dict(dead.headers)["reason"]
     assert len(response.json()["rejected"]) == 1
 
 
-async def test_salesforce_is_answered_with_a_soap_ack(client: httpx.AsyncClient,
-                                                      sink: ListSink) -> None:
+async def test_salesforce_is_answered_with_a_soap_ack(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
     signed = webhooks.salesforce_request(webhooks.fixture("salesforce/opportunity_won.xml"))
     response = await post(client, "/v1/hooks/salesforce/sf", signed)
     assert response.status_code == 200
@@ -157,9 +181,11 @@ async def test_salesforce_is_answered_with_a_soap_ack(client: httpx.AsyncClient,
     assert [e.event for e in published(sink)] == ["Deal Won", "Lead Created"]
 
 
-async def test_pipedrive_without_credentials_is_refused(client: httpx.AsyncClient,
-                                                       registry: CollectorRegistry) -> None:
-    response = await post(client, "/v1/hooks/pipedrive/pd",
-                          Signed(webhooks.fixture("pipedrive/deal_won.json"), {}))
+async def test_pipedrive_without_credentials_is_refused(
+    client: httpx.AsyncClient, registry: CollectorRegistry
+) -> None:
+    response = await post(
+        client, "/v1/hooks/pipedrive/pd", Signed(webhooks.fixture("pipedrive/deal_won.json"), {})
+    )
     assert response.status_code == 401
     assert refused(registry, "pipedrive", "unauthenticated") == 1

@@ -18,8 +18,9 @@ from shared.events import Campaign
 AD_EVENTS = {"Ad Impression": "cpm", "Ad Clicked": "cpc"}
 # Ids minted per click; the others (gclsrc, gad_source, igshid, mc_cid) name a source, a share
 # or a campaign, never one person.
-PER_CLICK_IDS = frozenset({"gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid",
-                           "twclid", "li_fat_id"})
+PER_CLICK_IDS = frozenset(
+    {"gclid", "gbraid", "wbraid", "dclid", "msclkid", "fbclid", "ttclid", "twclid", "li_fat_id"}
+)
 
 
 def click_identities(click_ids: Mapping[str, str]) -> dict[str, str]:
@@ -31,17 +32,24 @@ def _text(properties: Mapping[str, Any], name: str) -> str | None:
     return str(value)[:512] if value not in (None, "") else None
 
 
-def with_ad_signals(event_type: str, event: str | None, properties: Mapping[str, Any],
-                    campaign: Campaign, click_ids: dict[str, str]
-                    ) -> tuple[Campaign, dict[str, str]]:
+def with_ad_signals(
+    event_type: str,
+    event: str | None,
+    properties: Mapping[str, Any],
+    campaign: Campaign,
+    click_ids: dict[str, str],
+) -> tuple[Campaign, dict[str, str]]:
     """Campaign and click ids of an ad event from its properties, unless tags already gave them."""
     if event_type != "track" or event not in AD_EVENTS:
         return campaign, click_ids
     if campaign.is_empty():
-        campaign = Campaign(name=_text(properties, "campaign"),
-                            source=_text(properties, "network"),
-                            medium=AD_EVENTS[event], content=_text(properties, "creative"),
-                            id=_text(properties, "campaign_id"))
+        campaign = Campaign(
+            name=_text(properties, "campaign"),
+            source=_text(properties, "network"),
+            medium=AD_EVENTS[event],
+            content=_text(properties, "creative"),
+            id=_text(properties, "campaign_id"),
+        )
     click_id = _text(properties, "click_id")
     if click_id:
         kind = (_text(properties, "click_id_type") or "gclid").lower()

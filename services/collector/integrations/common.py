@@ -181,8 +181,9 @@ def build(spec: EventSpec, *, source_id: str, received_at: datetime) -> Tracking
 Mapper = Callable[[Any], "EventSpec | None"]
 
 
-def collect(items: Iterable[Any], mapper: Mapper, *, source_id: str,
-            received_at: datetime) -> Parsed:
+def collect(
+    items: Iterable[Any], mapper: Mapper, *, source_id: str, received_at: datetime
+) -> Parsed:
     """Maps and builds each item; an item that cannot become an event is rejected alone, and
     one the mapper returns None for (a kind Boucle has no use for) is only counted."""
     events: list[TrackingEvent] = []

@@ -45,8 +45,9 @@ def verify(request: WebhookRequest, secret: str, *, now: datetime) -> str:
     parts = dict(part.partition("=")[::2] for part in header.split(",") if "=" in part)
     timestamp, signature = parts.get("t", ""), parts.get("v1", "")
     if not timestamp or not signature:
-        raise Refused("unauthenticated", "X-Boucle-Signature: t=<unix seconds>,v1=<hex HMAC> "
-                      "is required")
+        raise Refused(
+            "unauthenticated", "X-Boucle-Signature: t=<unix seconds>,v1=<hex HMAC> is required"
+        )
     moment = from_epoch(timestamp)
     if moment is None:
         raise Refused("forged", "X-Boucle-Signature t= is not a Unix time")
@@ -60,7 +61,7 @@ def parse(request: WebhookRequest, *, source_id: str, received_at: datetime) -> 
     body = json_body(request.body)
     events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(events, list):
-        raise BadInput("the body is {\"events\": [...]}", field="events")
+        raise BadInput('the body is {"events": [...]}', field="events")
     return collect(events, _event, source_id=source_id, received_at=received_at)
 
 
@@ -85,9 +86,13 @@ def _event(item: Any) -> EventSpec:
         anonymous_id=str(item["anonymousId"]) if item.get("anonymousId") else None,
         user_id=str(item["userId"]) if item.get("userId") else None,
         channel="crm",
-        properties={**extra, "crm": crm, "deal_id": item.get("dealId"),
-                    "stage": item.get("stage"),
-                    "amount": str(value) if value is not None else None,
-                    "revenue": str(value) if value is not None and name == "Deal Won" else None,
-                    "currency": str(item["currency"]).upper() if item.get("currency") else None},
+        properties={
+            **extra,
+            "crm": crm,
+            "deal_id": item.get("dealId"),
+            "stage": item.get("stage"),
+            "amount": str(value) if value is not None else None,
+            "revenue": str(value) if value is not None and name == "Deal Won" else None,
+            "currency": str(item["currency"]).upper() if item.get("currency") else None,
+        },
     )

@@ -47,14 +47,25 @@ LOST_STAGES = frozenset({"closedlost"})
 # Keys a deal workflow webhook is configured to send (HubSpot internal property names, plus
 # the associated contact's id and email, and a custom property holding Boucle's anonymousId
 # when the site's forms copy it into HubSpot).
-DEAL_KEYS = ("hs_object_id", "dealstage", "amount", "deal_currency_code", "pipeline",
-             "dealname", "contact_id", "email", "boucle_anonymous_id")
+DEAL_KEYS = (
+    "hs_object_id",
+    "dealstage",
+    "amount",
+    "deal_currency_code",
+    "pipeline",
+    "dealname",
+    "contact_id",
+    "email",
+    "boucle_anonymous_id",
+)
 
 
 def signed_content(request: WebhookRequest, timestamp: str) -> bytes:
     # HubSpot signs the URI with its percent-escapes decoded.
-    return (request.method.upper() + unquote(request.url)).encode() + request.body + (
-        timestamp.encode()
+    return (
+        (request.method.upper() + unquote(request.url)).encode()
+        + request.body
+        + (timestamp.encode())
     )
 
 
@@ -67,15 +78,20 @@ def verify(request: WebhookRequest, secret: str, *, now: datetime) -> str:
     signature = request.headers.get("x-hubspot-signature-v3")
     timestamp = request.headers.get("x-hubspot-request-timestamp")
     if not signature or not timestamp:
-        raise Refused("unauthenticated", "X-HubSpot-Signature-v3 and "
-                      "X-HubSpot-Request-Timestamp headers are required")
+        raise Refused(
+            "unauthenticated",
+            "X-HubSpot-Signature-v3 and X-HubSpot-Request-Timestamp headers are required",
+        )
     moment = from_epoch(timestamp, millis=True)
     if moment is None:
         raise Refused("forged", "X-HubSpot-Request-Timestamp is not a Unix time in milliseconds")
     check_window(moment, now=now, window=WINDOW)
     if not same(sign(secret, request, timestamp), signature):
-        raise Refused("forged", "X-HubSpot-Signature-v3 does not match the request; check the "
-                      "app's client secret and the URL HubSpot is configured with")
+        raise Refused(
+            "forged",
+            "X-HubSpot-Signature-v3 does not match the request; check the "
+            "app's client secret and the URL HubSpot is configured with",
+        )
     return f"{PROVIDER}:{signature}"
 
 
@@ -86,8 +102,12 @@ def parse(request: WebhookRequest, *, source_id: str, received_at: datetime) -> 
         return collect(body, _subscription_event, source_id=source_id, received_at=received_at)
     if isinstance(body, dict):
         at = sent_at or received_at
-        return collect([body], lambda item: _workflow_deal(item, at),
-                       source_id=source_id, received_at=received_at)
+        return collect(
+            [body],
+            lambda item: _workflow_deal(item, at),
+            source_id=source_id,
+            received_at=received_at,
+        )
     raise BadInput("a HubSpot webhook body is a JSON array of events or a workflow object")
 
 
@@ -106,8 +126,12 @@ def _subscription_event(item: Any) -> EventSpec | None:
         occurred_at=occurred,
         identities=identities(hubspot_contact=contact_id),
         channel="crm",
-        properties={"crm": PROVIDER, "contact_id": str(contact_id),
-                    "portal_id": item.get("portalId"), "hubspot_event_id": str(event_id)},
+        properties={
+            "crm": PROVIDER,
+            "contact_id": str(contact_id),
+            "portal_id": item.get("portalId"),
+            "hubspot_event_id": str(event_id),
+        },
     )
 
 
@@ -120,8 +144,10 @@ def lifecycle_of(stage: str) -> str:
 def _workflow_deal(item: dict[str, Any], occurred_at: datetime) -> EventSpec:
     deal_id, stage = item.get("hs_object_id"), item.get("dealstage")
     if deal_id in (None, "") or not isinstance(stage, str) or not stage:
-        raise BadInput("a HubSpot deal workflow webhook needs hs_object_id and dealstage",
-                       field="dealstage" if deal_id else "hs_object_id")
+        raise BadInput(
+            "a HubSpot deal workflow webhook needs hs_object_id and dealstage",
+            field="dealstage" if deal_id else "hs_object_id",
+        )
     event = lifecycle_of(stage)
     value = amount(item.get("amount"))
     currency = item.get("deal_currency_code")
@@ -133,9 +159,14 @@ def _workflow_deal(item: dict[str, Any], occurred_at: datetime) -> EventSpec:
         identities=identities(item.get("email"), hubspot_contact=item.get("contact_id")),
         anonymous_id=str(item["boucle_anonymous_id"]) if item.get("boucle_anonymous_id") else None,
         channel="crm",
-        properties={"crm": PROVIDER, "deal_id": str(deal_id), "stage": stage,
-                    "pipeline": item.get("pipeline"), "deal_name": item.get("dealname"),
-                    "amount": str(value) if value is not None else None,
-                    "revenue": str(value) if value is not None and event == "Deal Won" else None,
-                    "currency": str(currency).upper() if currency else None},
+        properties={
+            "crm": PROVIDER,
+            "deal_id": str(deal_id),
+            "stage": stage,
+            "pipeline": item.get("pipeline"),
+            "deal_name": item.get("dealname"),
+            "amount": str(value) if value is not None else None,
+            "revenue": str(value) if value is not None and event == "Deal Won" else None,
+            "currency": str(currency).upper() if currency else None,
+        },
     )

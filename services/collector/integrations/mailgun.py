@@ -49,16 +49,21 @@ def verify(request: WebhookRequest, secret: str, *, now: datetime) -> str:
     if not isinstance(signed, dict) or not all(
         isinstance(signed.get(k), str | int) for k in ("timestamp", "token", "signature")
     ):
-        raise Refused("unauthenticated", "the body's signature object (timestamp, token, "
-                      "signature) is required")
+        raise Refused(
+            "unauthenticated",
+            "the body's signature object (timestamp, token, signature) is required",
+        )
     timestamp, token = str(signed["timestamp"]), str(signed["token"])
     moment = from_epoch(timestamp)
     if moment is None:
         raise Refused("forged", "signature.timestamp is not a Unix time")
     check_window(moment, now=now, window=WINDOW)
     if not hmac.compare_digest(sign(secret, timestamp, token), str(signed["signature"])):
-        raise Refused("forged", "the Mailgun signature does not match; check the HTTP webhook "
-                      "signing key configured for this source")
+        raise Refused(
+            "forged",
+            "the Mailgun signature does not match; check the HTTP webhook "
+            "signing key configured for this source",
+        )
     return f"{PROVIDER}:{token}"
 
 
@@ -95,7 +100,12 @@ def _event(data: Any) -> EventSpec | None:
         campaign=campaign,
         click_ids=click_ids,
         page_url=url,
-        properties={"provider": PROVIDER, "email_id": email_id, "url": url,
-                    "tags": data.get("tags"), "reason": data.get("reason"),
-                    "severity": data.get("severity")},
+        properties={
+            "provider": PROVIDER,
+            "email_id": email_id,
+            "url": url,
+            "tags": data.get("tags"),
+            "reason": data.get("reason"),
+            "severity": data.get("severity"),
+        },
     )

@@ -46,8 +46,11 @@ def verify(request: WebhookRequest, secret: str, *, now: datetime) -> str | None
     except (binascii.Error, UnicodeDecodeError):
         user = password = ""
     if scheme.lower() != "basic" or not user:
-        raise Refused("unauthenticated", "HTTP Basic credentials are required: set "
-                      "http_auth_user and http_auth_password on the Pipedrive webhook")
+        raise Refused(
+            "unauthenticated",
+            "HTTP Basic credentials are required: set "
+            "http_auth_user and http_auth_password on the Pipedrive webhook",
+        )
     if not same(secret, credentials_hash(user, password)):
         raise Refused("forged", "wrong HTTP Basic credentials for this Pipedrive source")
     return None  # nothing signed: replays are absorbed by messageId instead
@@ -90,12 +93,18 @@ def _deal(data: dict[str, Any], meta: dict[str, Any], sent: datetime | None) -> 
         occurred_at=occurred,
         identities=identities(pipedrive_person=data.get("person_id")),
         channel="crm",
-        properties={"crm": PROVIDER, "deal_id": str(deal_id), "stage": data.get("stage_id"),
-                    "pipeline": data.get("pipeline_id"), "deal_name": data.get("title"),
-                    "status": status, "amount": str(value) if value is not None else None,
-                    "revenue": str(value) if value is not None and event == "Deal Won" else None,
-                    "currency": str(data["currency"]).upper() if data.get("currency") else None,
-                    "lost_reason": data.get("lost_reason")},
+        properties={
+            "crm": PROVIDER,
+            "deal_id": str(deal_id),
+            "stage": data.get("stage_id"),
+            "pipeline": data.get("pipeline_id"),
+            "deal_name": data.get("title"),
+            "status": status,
+            "amount": str(value) if value is not None else None,
+            "revenue": str(value) if value is not None and event == "Deal Won" else None,
+            "currency": str(data["currency"]).upper() if data.get("currency") else None,
+            "lost_reason": data.get("lost_reason"),
+        },
     )
 
 

@@ -31,17 +31,23 @@ class WebhookMetrics:
         self.refused = Counter(
             "boucle_collector_webhooks_refused_total",
             "Webhook requests refused with 401 (forged, stale, replayed, unauthenticated…)",
-            ["provider", "reason"], registry=registry)
+            ["provider", "reason"],
+            registry=registry,
+        )
         self.events = Counter(
             "boucle_collector_webhook_events_total",
             "Webhook items by outcome (published, duplicate, rejected, ignored)",
-            ["provider", "outcome"], registry=registry)
+            ["provider", "outcome"],
+            registry=registry,
+        )
 
 
 def _refusal(metrics: WebhookMetrics, provider: str, exc: Refused) -> JSONResponse:
     metrics.refused.labels(provider, exc.reason).inc()
-    return JSONResponse({"success": False, "error": "unauthorized", "message": exc.message,
-                         "field": exc.reason}, status_code=401)
+    return JSONResponse(
+        {"success": False, "error": "unauthorized", "message": exc.message, "field": exc.reason},
+        status_code=401,
+    )
 
 
 def integrations_router(
@@ -63,21 +69,36 @@ def integrations_router(
         integration = PROVIDERS.get(provider)
         found = await directory.find(source_id) if integration else None
         if integration is None or found is None or found.provider != provider:
-            return _refusal(metrics, provider if integration else "unknown", Refused(
-                "unknown_source", f"no enabled {provider} integration for source {source_id}"))
+            return _refusal(
+                metrics,
+                provider if integration else "unknown",
+                Refused(
+                    "unknown_source", f"no enabled {provider} integration for source {source_id}"
+                ),
+            )
         body = await read_capped(request, limit=limit)
-        webhook = WebhookRequest(method=request.method, url=_signed_url(request, public_base_url),
-                                 headers={k.lower(): v for k, v in request.headers.items()},
-                                 body=body, query=dict(request.query_params))
+        webhook = WebhookRequest(
+            method=request.method,
+            url=_signed_url(request, public_base_url),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+            query=dict(request.query_params),
+        )
         try:
             replay_key = integration.verify(webhook, found.secret, now=now)
         except Refused as exc:
             return _refusal(metrics, provider, exc)
         receipt = f"sig:{hashlib.sha256(replay_key.encode()).hexdigest()}" if replay_key else None
         if receipt and await receipts.seen([receipt]):
-            return _refusal(metrics, provider, Refused(
-                "replayed", "this signed request was already received; a retry must be signed "
-                "anew by the provider"))
+            return _refusal(
+                metrics,
+                provider,
+                Refused(
+                    "replayed",
+                    "this signed request was already received; a retry must be signed "
+                    "anew by the provider",
+                ),
+            )
         outcome = await _take(integration, webhook, source_id, now, ingestor, receipts, metrics)
         await receipts.record([receipt] if receipt else [])
         if integration.soap_ack:
@@ -87,27 +108,49 @@ def integrations_router(
     return router
 
 
-async def _take(integration: Provider, webhook: WebhookRequest, source_id: str, now: datetime,
-                ingestor: Ingestor, receipts: ReceiptBook, metrics: WebhookMetrics
-                ) -> dict[str, Any]:
+async def _take(
+    integration: Provider,
+    webhook: WebhookRequest,
+    source_id: str,
+    now: datetime,
+    ingestor: Ingestor,
+    receipts: ReceiptBook,
+    metrics: WebhookMetrics,
+) -> dict[str, Any]:
     parsed = integration.parse(webhook, source_id=source_id, received_at=now)
     known = await receipts.seen(f"msg:{e.message_id}" for e in parsed.events)
     fresh = [e for e in parsed.events if f"msg:{e.message_id}" not in known]
     fresh = list({e.message_id: e for e in fresh}.values())  # one delivery may repeat an item
-    dead = [dead_letter(topic=ingestor.topics.dead_letter, key=source_id, reason=r.reason,
-                        payload=r.payload,
-                        origin=(("origin", f"webhook:{integration.name}"),
-                                ("source-id", source_id), ("received-at", now.isoformat())))
-            for r in parsed.rejected]
+    dead = [
+        dead_letter(
+            topic=ingestor.topics.dead_letter,
+            key=source_id,
+            reason=r.reason,
+            payload=r.payload,
+            origin=(
+                ("origin", f"webhook:{integration.name}"),
+                ("source-id", source_id),
+                ("received-at", now.isoformat()),
+            ),
+        )
+        for r in parsed.rejected
+    ]
     await ingestor.publish(fresh, dead)
     await receipts.record(f"msg:{e.message_id}" for e in fresh)
-    counts = {"published": len(fresh), "duplicate": len(parsed.events) - len(fresh),
-              "rejected": len(parsed.rejected), "ignored": parsed.ignored}
+    counts = {
+        "published": len(fresh),
+        "duplicate": len(parsed.events) - len(fresh),
+        "rejected": len(parsed.rejected),
+        "ignored": parsed.ignored,
+    }
     for outcome, count in counts.items():
         metrics.events.labels(integration.name, outcome).inc(count)
-    return {"accepted": len(fresh), "duplicates": counts["duplicate"],
-            "ignored": parsed.ignored,
-            "rejected": [{"reason": r.reason} for r in parsed.rejected]}
+    return {
+        "accepted": len(fresh),
+        "duplicates": counts["duplicate"],
+        "ignored": parsed.ignored,
+        "rejected": [{"reason": r.reason} for r in parsed.rejected],
+    }
 
 
 def _signed_url(request: Request, public_base_url: str | None) -> str:
@@ -116,4 +159,3 @@ def _signed_url(request: Request, public_base_url: str | None) -> str:
         return str(request.url)
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{public_base_url.rstrip('/')}{request.url.path}{query}"
-

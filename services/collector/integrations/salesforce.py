@@ -38,7 +38,7 @@ XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 ACK = (
     b'<?xml version="1.0" encoding="UTF-8"?>'
     b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
-    b"<soapenv:Body><notificationsResponse xmlns=\"http://soap.sforce.com/2005/09/outbound\">"
+    b'<soapenv:Body><notificationsResponse xmlns="http://soap.sforce.com/2005/09/outbound">'
     b"<Ack>true</Ack></notificationsResponse></soapenv:Body></soapenv:Envelope>"
 )
 # Opportunity has no email field; a formula field copying the primary contact's email, under
@@ -82,8 +82,10 @@ def parse(request: WebhookRequest, *, source_id: str, received_at: datetime) -> 
 
 def _fields(notification: ElementTree.Element, received_at: datetime) -> dict[str, Any]:
     record = notification.find(f"{OUTBOUND}sObject")
-    fields: dict[str, Any] = {"notification_id": notification.findtext(f"{OUTBOUND}Id"),
-                              "received_at": received_at.isoformat()}
+    fields: dict[str, Any] = {
+        "notification_id": notification.findtext(f"{OUTBOUND}Id"),
+        "received_at": received_at.isoformat(),
+    }
     if record is not None:
         fields["type"] = record.get(XSI_TYPE, "").rpartition(":")[2]
         for child in record:
@@ -100,8 +102,11 @@ def _event(fields: dict[str, Any]) -> EventSpec | None:
 
 
 def _occurred(fields: dict[str, Any]) -> datetime:
-    return (from_iso(fields.get("LastModifiedDate")) or from_iso(fields.get("CreatedDate"))
-            or datetime.fromisoformat(fields["received_at"]))
+    return (
+        from_iso(fields.get("LastModifiedDate"))
+        or from_iso(fields.get("CreatedDate"))
+        or datetime.fromisoformat(fields["received_at"])
+    )
 
 
 def _lead(fields: dict[str, Any]) -> EventSpec:
@@ -114,8 +119,12 @@ def _lead(fields: dict[str, Any]) -> EventSpec:
         occurred_at=from_iso(fields.get("CreatedDate")) or _occurred(fields),
         identities=identities(fields.get("Email"), salesforce_lead=lead_id),
         channel="crm",
-        properties={"crm": PROVIDER, "lead_id": lead_id, "lead_source": fields.get("LeadSource"),
-                    "status": fields.get("Status")},
+        properties={
+            "crm": PROVIDER,
+            "lead_id": lead_id,
+            "lead_source": fields.get("LeadSource"),
+            "status": fields.get("Status"),
+        },
     )
 
 
@@ -136,13 +145,18 @@ def _opportunity(fields: dict[str, Any]) -> EventSpec:
         event=event,
         message_id=message_id(PROVIDER, "opportunity", opportunity_id, event),
         occurred_at=_occurred(fields),
-        identities=identities(fields.get(CONTACT_EMAIL_FIELD),
-                              salesforce_contact=fields.get("ContactId")),
+        identities=identities(
+            fields.get(CONTACT_EMAIL_FIELD), salesforce_contact=fields.get("ContactId")
+        ),
         channel="crm",
-        properties={"crm": PROVIDER, "deal_id": opportunity_id, "stage": fields.get("StageName"),
-                    "deal_name": fields.get("Name"),
-                    "amount": str(value) if value is not None else None,
-                    "revenue": str(value) if value is not None and event == "Deal Won" else None,
-                    "currency": currency.upper() if currency else None,
-                    "salesforce_notification_id": fields.get("notification_id")},
+        properties={
+            "crm": PROVIDER,
+            "deal_id": opportunity_id,
+            "stage": fields.get("StageName"),
+            "deal_name": fields.get("Name"),
+            "amount": str(value) if value is not None else None,
+            "revenue": str(value) if value is not None and event == "Deal Won" else None,
+            "currency": currency.upper() if currency else None,
+            "salesforce_notification_id": fields.get("notification_id"),
+        },
     )

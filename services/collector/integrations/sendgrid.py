@@ -64,18 +64,27 @@ def verify(request: WebhookRequest, secret: str, *, now: datetime) -> str:
     signature = request.headers.get(SIGNATURE_HEADER)
     timestamp = request.headers.get(TIMESTAMP_HEADER)
     if not signature or not timestamp:
-        raise Refused("unauthenticated", "X-Twilio-Email-Event-Webhook-Signature and "
-                      "-Timestamp headers are required: enable the Signed Event Webhook")
+        raise Refused(
+            "unauthenticated",
+            "X-Twilio-Email-Event-Webhook-Signature and "
+            "-Timestamp headers are required: enable the Signed Event Webhook",
+        )
     moment = from_epoch(timestamp)
     if moment is None:
         raise Refused("forged", "X-Twilio-Email-Event-Webhook-Timestamp is not a Unix time")
     check_window(moment, now=now, window=WINDOW)
     try:
-        public_key(secret).verify(base64.b64decode(signature), timestamp.encode() + request.body,
-                                  ec.ECDSA(hashes.SHA256()))
+        public_key(secret).verify(
+            base64.b64decode(signature),
+            timestamp.encode() + request.body,
+            ec.ECDSA(hashes.SHA256()),
+        )
     except (InvalidSignature, binascii.Error, ValueError) as exc:
-        raise Refused("forged", "the SendGrid signature does not match the body and timestamp; "
-                      "check the verification key configured for this source") from exc
+        raise Refused(
+            "forged",
+            "the SendGrid signature does not match the body and timestamp; "
+            "check the verification key configured for this source",
+        ) from exc
     return f"{PROVIDER}:{signature}"
 
 
@@ -106,7 +115,13 @@ def _event(item: Any) -> EventSpec | None:
         campaign=campaign,
         click_ids=click_ids,
         page_url=url,
-        properties={"provider": PROVIDER, "email_id": item.get("sg_message_id"), "url": url,
-                    "category": item.get("category"), "reason": item.get("reason"),
-                    "bounce_type": item.get("type"), "asm_group_id": item.get("asm_group_id")},
+        properties={
+            "provider": PROVIDER,
+            "email_id": item.get("sg_message_id"),
+            "url": url,
+            "category": item.get("category"),
+            "reason": item.get("reason"),
+            "bounce_type": item.get("type"),
+            "asm_group_id": item.get("asm_group_id"),
+        },
     )

@@ -39,20 +39,30 @@ class ReceiptBook(Protocol):
     async def record(self, receipt_ids: Iterable[str]) -> None: ...
 
 
-async def put_integration(session: AsyncSession, *, source_id: str, provider: str,
-                          secret: str) -> None:
+async def put_integration(
+    session: AsyncSession, *, source_id: str, provider: str, secret: str
+) -> None:
     statement = insert(SourceIntegrationRow).values(
-        source_id=source_id, provider=provider, secret=secret)
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=[SourceIntegrationRow.source_id],
-        set_={"provider": provider, "secret": secret, "updated_at": datetime.now(UTC)}))
+        source_id=source_id, provider=provider, secret=secret
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SourceIntegrationRow.source_id],
+            set_={"provider": provider, "secret": secret, "updated_at": datetime.now(UTC)},
+        )
+    )
 
 
 class IntegrationDirectory:
     """The enabled source's integration, cached for ``ttl_s`` like write keys are."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, ttl_s: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        ttl_s: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sessions = sessions
         self._ttl_s = ttl_s
         self._clock = clock
@@ -74,11 +84,13 @@ class IntegrationDirectory:
 
     async def _load(self, source_id: str) -> Integration | None:
         async with self._sessions() as session:
-            row = (await session.execute(
-                select(SourceIntegrationRow)
-                .join(SourceRow, SourceRow.source_id == SourceIntegrationRow.source_id)
-                .where(SourceIntegrationRow.source_id == source_id, SourceRow.enabled)
-            )).scalar_one_or_none()
+            row = (
+                await session.execute(
+                    select(SourceIntegrationRow)
+                    .join(SourceRow, SourceRow.source_id == SourceIntegrationRow.source_id)
+                    .where(SourceIntegrationRow.source_id == source_id, SourceRow.enabled)
+                )
+            ).scalar_one_or_none()
         if row is None:
             return None
         return Integration(source_id=row.source_id, provider=row.provider, secret=row.secret)
@@ -98,8 +110,11 @@ class Receipts:
             return set()
         try:
             async with self._sessions() as session:
-                result = await session.execute(select(WebhookReceiptRow.receipt_id).where(
-                    WebhookReceiptRow.receipt_id.in_(wanted)))
+                result = await session.execute(
+                    select(WebhookReceiptRow.receipt_id).where(
+                        WebhookReceiptRow.receipt_id.in_(wanted)
+                    )
+                )
                 return set(result.scalars())
         except DB_ERRORS as exc:
             raise DependencyDown("postgres", repr(exc)) from exc
@@ -110,12 +125,16 @@ class Receipts:
             return
         try:
             async with self._sessions() as session, session.begin():
-                await session.execute(insert(WebhookReceiptRow).values(rows)
-                                      .on_conflict_do_nothing())
+                await session.execute(
+                    insert(WebhookReceiptRow).values(rows).on_conflict_do_nothing()
+                )
                 self._recorded += len(rows)
                 if self._recorded >= 10_000:  # forget receipts older than any retry, now and then
                     self._recorded = 0
-                    await session.execute(delete(WebhookReceiptRow).where(
-                        WebhookReceiptRow.received_at < datetime.now(UTC) - RECEIPT_TTL))
+                    await session.execute(
+                        delete(WebhookReceiptRow).where(
+                            WebhookReceiptRow.received_at < datetime.now(UTC) - RECEIPT_TTL
+                        )
+                    )
         except DB_ERRORS as exc:
             raise DependencyDown("postgres", repr(exc)) from exc
