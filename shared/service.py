@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.consumer import BatchConsumer, ConsumerWiring
 from shared.database import create_engine, create_session_factory, ping
+from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
 from shared.ops import ops_router
 from shared.producer import EventProducer
 from shared.runtime import run_service
-from shared.settings import ConsumerSettings, DatabaseSettings, HttpSettings, KafkaSettings
+from shared.settings import (
+    ConsumerOptions,
+    ConsumerSettings,
+    DatabaseSettings,
+    HttpSettings,
+    KafkaSettings,
+    ServiceSettings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +72,18 @@ async def run_consumer_service(config: ConsumerServiceConfig, build: Build) -> N
     finally:
         await producer.stop()
         await engine.dispose()
+
+
+def serve_consumer(
+    name: str, settings: ServiceSettings, options: ConsumerOptions, build: Build
+) -> None:
+    """A consuming service's ``main``: log as ``name``, then run until stopped."""
+    configure_logging(name, settings.log)
+    config = ConsumerServiceConfig(
+        name=name,
+        http=options,
+        consumer=options.consumer,
+        kafka=settings.kafka,
+        database=settings.database,
+    )
+    asyncio.run(run_consumer_service(config, build))

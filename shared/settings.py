@@ -8,7 +8,7 @@ Each service composes these groups into one ``BaseSettings`` of its own, built o
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_CONFIG = SettingsConfigDict(env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -59,3 +59,20 @@ class LogSettings(BaseModel):
     json_format: bool = Field(
         default=True, description="JSON lines when true, plain text otherwise"
     )
+
+
+class ConsumerOptions(HttpSettings):
+    """A consuming service's own group: where it listens, and how it consumes."""
+
+    consumer: ConsumerSettings
+
+
+class ServiceSettings(BaseSettings):
+    """The groups every service reads; each service adds one group named after itself."""
+
+    model_config = ENV_CONFIG
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    log: LogSettings = Field(default_factory=LogSettings)

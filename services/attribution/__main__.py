@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
@@ -16,8 +15,7 @@ from services.attribution.tables import OUTBOX
 from shared.codec import json_decoder
 from shared.consumer import ConsumerWiring
 from shared.events import JourneyRecord
-from shared.log import configure_logging
-from shared.service import Build, ConsumerServiceConfig, ServiceParts, run_consumer_service
+from shared.service import Build, ServiceParts, serve_consumer
 
 
 def build(settings: AttributionSettings) -> Build:
@@ -50,15 +48,7 @@ def build(settings: AttributionSettings) -> Build:
 
 def main() -> None:
     settings = AttributionSettings()
-    configure_logging("attribution", settings.log)
-    config = ConsumerServiceConfig(
-        name="attribution",
-        http=settings.attribution,
-        consumer=settings.attribution.consumer,
-        kafka=settings.kafka,
-        database=settings.database,
-    )
-    asyncio.run(run_consumer_service(config, build(settings)))
+    serve_consumer("attribution", settings, settings.attribution, build(settings))
 
 
 if __name__ == "__main__":

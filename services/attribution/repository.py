@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -15,6 +15,7 @@ from services.attribution.tables import ConversionRow, CreditRow, TouchpointRow
 from shared.events import Conversion, Credit, Touchpoint
 
 GroupBy = Literal["channel", "campaign", "source"]
+VersionedRow = TypeVar("VersionedRow", TouchpointRow, ConversionRow)
 TOUCHPOINT_FIELDS = (
     "person_id",
     "occurred_at",
@@ -37,36 +38,33 @@ STALE = Stale()
 async def save_touchpoint(session: AsyncSession, touchpoint: Touchpoint) -> str | Stale | None:
     """Stores a newer version; returns the person it belonged to before (None when new), or
     STALE when an equal or newer version is already stored."""
-    current = await session.get(TouchpointRow, touchpoint.touchpoint_id, with_for_update=True)
-    if current is not None and current.version >= touchpoint.version:
-        return STALE
-    previous = current.person_id if current is not None else None
     values = touchpoint.model_dump(include={"touchpoint_id", *TOUCHPOINT_FIELDS})
-    statement = insert(TouchpointRow).values(values)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[TouchpointRow.touchpoint_id],
-            set_={name: statement.excluded[name] for name in TOUCHPOINT_FIELDS},
-        )
-    )
-    return previous
+    return await _save_newer(session, TouchpointRow, "touchpoint_id", values, TOUCHPOINT_FIELDS)
 
 
 async def save_conversion(session: AsyncSession, conversion: Conversion) -> str | Stale | None:
     """Like save_touchpoint, for conversions (which change only when their person merges)."""
-    current = await session.get(ConversionRow, conversion.conversion_id, with_for_update=True)
-    if current is not None and current.version >= conversion.version:
-        return STALE
-    previous = current.person_id if current is not None else None
     values = conversion.model_dump(include={"conversion_id", *CONVERSION_FIELDS})
-    statement = insert(ConversionRow).values(values)
+    return await _save_newer(session, ConversionRow, "conversion_id", values, CONVERSION_FIELDS)
+
+
+async def _save_newer(
+    session: AsyncSession,
+    row_type: type[VersionedRow],
+    key: str,
+    values: dict[str, Any],
+    fields: Sequence[str],
+) -> str | Stale | None:
+    current = await session.get(row_type, values[key], with_for_update=True)
+    if current is not None and current.version >= values["version"]:
+        return STALE
+    statement = insert(row_type).values(values)
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=[ConversionRow.conversion_id],
-            set_={name: statement.excluded[name] for name in CONVERSION_FIELDS},
+            index_elements=[key], set_={name: statement.excluded[name] for name in fields}
         )
     )
-    return previous
+    return current.person_id if current is not None else None
 
 
 async def touchpoints_of(session: AsyncSession, person_id: str) -> list[TouchpointView]:

@@ -5,17 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from shared.settings import (
-    ENV_CONFIG,
-    ConsumerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    LogSettings,
-    TopicSettings,
-)
+from shared.settings import ConsumerOptions, ConsumerSettings, ServiceSettings
 
 
 class AttributionConsumer(ConsumerSettings):
@@ -23,7 +14,7 @@ class AttributionConsumer(ConsumerSettings):
     group_id: str = "boucle-attribution"
 
 
-class AttributionOptions(HttpSettings):
+class AttributionOptions(ConsumerOptions):
     port: int = 8002
     consumer: AttributionConsumer = Field(default_factory=AttributionConsumer)
     lookback_days: float = 30.0
@@ -33,11 +24,5 @@ class AttributionOptions(HttpSettings):
     rates_file: Path | None = None
 
 
-class AttributionSettings(BaseSettings):
-    model_config = ENV_CONFIG
-
+class AttributionSettings(ServiceSettings):
     attribution: AttributionOptions = Field(default_factory=AttributionOptions)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    topics: TopicSettings = Field(default_factory=TopicSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    log: LogSettings = Field(default_factory=LogSettings)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,8 +12,7 @@ from services.feedback.tables import OUTBOX
 from shared.codec import json_decoder
 from shared.consumer import ConsumerWiring
 from shared.events import TrackingEvent
-from shared.log import configure_logging
-from shared.service import Build, ConsumerServiceConfig, ServiceParts, run_consumer_service
+from shared.service import Build, ServiceParts, serve_consumer
 
 
 def build(settings: FeedbackSettings) -> Build:
@@ -34,15 +31,7 @@ def build(settings: FeedbackSettings) -> Build:
 
 def main() -> None:
     settings = FeedbackSettings()
-    configure_logging("feedback", settings.log)
-    config = ConsumerServiceConfig(
-        name="feedback",
-        http=settings.feedback,
-        consumer=settings.feedback.consumer,
-        kafka=settings.kafka,
-        database=settings.database,
-    )
-    asyncio.run(run_consumer_service(config, build(settings)))
+    serve_consumer("feedback", settings, settings.feedback, build(settings))
 
 
 if __name__ == "__main__":

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from shared.settings import (
-    ENV_CONFIG,
-    ConsumerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    LogSettings,
-    TopicSettings,
-)
+from shared.settings import ConsumerOptions, ConsumerSettings, ServiceSettings
 
 
 class FeedbackConsumer(ConsumerSettings):
@@ -21,16 +12,10 @@ class FeedbackConsumer(ConsumerSettings):
     group_id: str = "boucle-feedback"
 
 
-class FeedbackOptions(HttpSettings):
+class FeedbackOptions(ConsumerOptions):
     port: int = 8003
     consumer: FeedbackConsumer = Field(default_factory=FeedbackConsumer)
 
 
-class FeedbackSettings(BaseSettings):
-    model_config = ENV_CONFIG
-
+class FeedbackSettings(ServiceSettings):
     feedback: FeedbackOptions = Field(default_factory=FeedbackOptions)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    topics: TopicSettings = Field(default_factory=TopicSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    log: LogSettings = Field(default_factory=LogSettings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
@@ -17,9 +16,8 @@ from services.sessionizer.touchpoints import EventRoles
 from shared.codec import json_decoder
 from shared.consumer import ConsumerWiring
 from shared.events import TrackingEvent
-from shared.log import configure_logging
 from shared.metrics import SessionizerMetrics
-from shared.service import Build, ConsumerServiceConfig, ServiceParts, run_consumer_service
+from shared.service import Build, ServiceParts, serve_consumer
 
 
 def journey_rules(options: SessionizerOptions) -> JourneyRules:
@@ -62,15 +60,7 @@ def build(settings: SessionizerSettings) -> Build:
 
 def main() -> None:
     settings = SessionizerSettings()
-    configure_logging("sessionizer", settings.log)
-    config = ConsumerServiceConfig(
-        name="sessionizer",
-        http=settings.sessionizer,
-        consumer=settings.sessionizer.consumer,
-        kafka=settings.kafka,
-        database=settings.database,
-    )
-    asyncio.run(run_consumer_service(config, build(settings)))
+    serve_consumer("sessionizer", settings, settings.sessionizer, build(settings))
 
 
 if __name__ == "__main__":

@@ -3,17 +3,8 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings
 
-from shared.settings import (
-    ENV_CONFIG,
-    ConsumerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    LogSettings,
-    TopicSettings,
-)
+from shared.settings import ConsumerOptions, ConsumerSettings, ServiceSettings
 
 
 class SessionizerConsumer(ConsumerSettings):
@@ -21,7 +12,7 @@ class SessionizerConsumer(ConsumerSettings):
     group_id: str = "boucle-sessionizer"
 
 
-class SessionizerOptions(HttpSettings):
+class SessionizerOptions(ConsumerOptions):
     port: int = 8001
     consumer: SessionizerConsumer = Field(default_factory=SessionizerConsumer)
     session_timeout_minutes: float = 30.0
@@ -64,11 +55,5 @@ class SessionizerOptions(HttpSettings):
     default_currency: str = "USD"
 
 
-class SessionizerSettings(BaseSettings):
-    model_config = ENV_CONFIG
-
+class SessionizerSettings(ServiceSettings):
     sessionizer: SessionizerOptions = Field(default_factory=SessionizerOptions)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    topics: TopicSettings = Field(default_factory=TopicSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    log: LogSettings = Field(default_factory=LogSettings)
