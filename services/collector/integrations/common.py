@@ -155,6 +155,34 @@ class EventSpec:
     user_id: str | None = None
 
 
+def email_event(
+    provider: str,
+    name: str,
+    *,
+    event_id: object,
+    occurred_at: datetime,
+    recipient: Any,
+    url: Any,
+    campaign_name: Any = None,
+    properties: dict[str, Any],
+) -> EventSpec:
+    """An email-provider event of the recipient; a clicked link's utm_* make its campaign."""
+    link = url if isinstance(url, str) else None
+    name_default = campaign_name if isinstance(campaign_name, str) else None
+    campaign, click_ids = url_campaign(link, name=name_default)
+    return EventSpec(
+        event=name,
+        message_id=message_id(provider, str(event_id)),
+        occurred_at=occurred_at,
+        identities=identities(recipient),
+        channel="email",
+        campaign=campaign,
+        click_ids=click_ids,
+        page_url=link,
+        properties={"provider": provider, "url": link, **properties},
+    )
+
+
 def build(spec: EventSpec, *, source_id: str, received_at: datetime) -> TrackingEvent:
     """The event as published. Raises BadInput when it names nobody."""
     if not (spec.identities or spec.anonymous_id or spec.user_id):

@@ -19,12 +19,10 @@ from services.collector.integrations.common import (
     WebhookRequest,
     check_window,
     collect,
+    email_event,
     from_epoch,
     hmac_sha256,
-    identities,
     json_body,
-    message_id,
-    url_campaign,
 )
 from shared.errors import BadInput
 
@@ -86,24 +84,17 @@ def _event(data: Any) -> EventSpec | None:
     event_id, occurred = data.get("id"), from_epoch(data.get("timestamp"))
     if not event_id or occurred is None:
         raise BadInput(f"{kind} event needs id and timestamp")
-    url = data.get("url") if isinstance(data.get("url"), str) else None
     message = data.get("message")
     headers = message.get("headers") if isinstance(message, dict) else None
-    email_id = headers.get("message-id") if isinstance(headers, dict) else None
-    campaign, click_ids = url_campaign(url)
-    return EventSpec(
-        event=name,
-        message_id=message_id(PROVIDER, str(event_id)),
+    return email_event(
+        PROVIDER,
+        name,
+        event_id=event_id,
         occurred_at=occurred,
-        identities=identities(data.get("recipient")),
-        channel="email",
-        campaign=campaign,
-        click_ids=click_ids,
-        page_url=url,
+        recipient=data.get("recipient"),
+        url=data.get("url"),
         properties={
-            "provider": PROVIDER,
-            "email_id": email_id,
-            "url": url,
+            "email_id": headers.get("message-id") if isinstance(headers, dict) else None,
             "tags": data.get("tags"),
             "reason": data.get("reason"),
             "severity": data.get("severity"),

@@ -26,11 +26,9 @@ from services.collector.integrations.common import (
     WebhookRequest,
     check_window,
     collect,
+    email_event,
     from_epoch,
-    identities,
     json_body,
-    message_id,
-    url_campaign,
 )
 from shared.errors import BadInput
 
@@ -104,21 +102,16 @@ def _event(item: Any) -> EventSpec | None:
     event_id, occurred = item.get("sg_event_id"), from_epoch(item.get("timestamp"))
     if not event_id or occurred is None:
         raise BadInput(f"{item.get('event')} event needs sg_event_id and timestamp")
-    url = item.get("url") if isinstance(item.get("url"), str) else None
-    campaign, click_ids = url_campaign(url, name=item.get("marketing_campaign_name"))
-    return EventSpec(
-        event=name,
-        message_id=message_id(PROVIDER, str(event_id)),
+    return email_event(
+        PROVIDER,
+        name,
+        event_id=event_id,
         occurred_at=occurred,
-        identities=identities(item.get("email")),
-        channel="email",
-        campaign=campaign,
-        click_ids=click_ids,
-        page_url=url,
+        recipient=item.get("email"),
+        url=item.get("url"),
+        campaign_name=item.get("marketing_campaign_name"),
         properties={
-            "provider": PROVIDER,
             "email_id": item.get("sg_message_id"),
-            "url": url,
             "category": item.get("category"),
             "reason": item.get("reason"),
             "bounce_type": item.get("type"),
