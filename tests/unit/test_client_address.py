@@ -43,7 +43,7 @@ def test_nothing_left_of_a_malformed_hop_is_believed() -> None:
 
 
 def test_a_bad_trusted_proxy_entry_is_named() -> None:
-    with pytest.raises(ValueError, match="'10.0.0.300'"):
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.300'"):
         parse_networks(["10.0.0.300"])
 
 

@@ -54,7 +54,9 @@ def test_browsers_are_classed_with_family_and_major_version(
     user_agent: str, expected: tuple[str, str, str, str, str | None]
 ) -> None:
     device = device_of(user_agent)
-    assert device is not None and device.browser is not None and device.os is not None
+    assert device is not None
+    assert device.browser is not None
+    assert device.os is not None
     assert (
         device.class_,
         device.browser.family,
@@ -67,15 +69,20 @@ def test_browsers_are_classed_with_family_and_major_version(
 @pytest.mark.parametrize("user_agent", [GOOGLEBOT, HEADLESS])
 def test_crawlers_and_headless_browsers_are_bots(user_agent: str) -> None:
     device = device_of(user_agent)
-    assert device is not None and device.class_ == "bot"
+    assert device is not None
+    assert device.class_ == "bot"
 
 
 def test_tools_and_libraries_are_other_and_unknown_names_are_left_out() -> None:
     curl = device_of("curl/8.5.0")
     library = device_of("analytics-python/2.3.2")
-    assert curl is not None and curl.class_ == "other" and curl.os is None
-    assert curl.browser is not None and (curl.browser.family, curl.browser.major) == ("curl", "8")
-    assert library is not None and library.browser is None  # not "Other"
+    assert curl is not None
+    assert curl.class_ == "other"
+    assert curl.os is None
+    assert curl.browser is not None
+    assert (curl.browser.family, curl.browser.major) == ("curl", "8")
+    assert library is not None
+    assert library.browser is None
 
 
 def test_no_user_agent_gives_no_device() -> None:
@@ -107,7 +114,8 @@ def test_enrichment_prefers_context_user_agent_and_writes_class_on_the_wire() ->
     event = enrich(
         message, source_id="s", received_at=received, sent_at=None, user_agent=EDGE_WINDOWS
     )
-    assert event.device is not None and event.device.class_ == "mobile"
+    assert event.device is not None
+    assert event.device.class_ == "mobile"
     wire = TrackingEvent.model_validate_json(event.to_bytes())
     assert wire.device == event.device
     assert b'"device":{"class":"mobile"' in event.to_bytes()
@@ -116,5 +124,6 @@ def test_enrichment_prefers_context_user_agent_and_writes_class_on_the_wire() ->
     fallback = enrich(
         without, source_id="s", received_at=received, sent_at=None, user_agent=EDGE_WINDOWS
     )
-    assert fallback.device is not None and fallback.device.class_ == "desktop"
+    assert fallback.device is not None
+    assert fallback.device.class_ == "desktop"
     assert enrich(without, source_id="s", received_at=received, sent_at=None).device is None
