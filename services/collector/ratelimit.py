@@ -123,6 +123,6 @@ class Throttle:
                 retry_after_s=seconds,
                 events=events,
                 message=f"this source sends more than {rate.per_s:g} events/s (burst "
-                f"{rate.burst}); none of these {events} events was accepted, "
-                f"retry in {seconds} s",
+                f"{rate.burst}); nothing of this request ({events} event"
+                f"{'' if events == 1 else 's'}) was accepted, retry in {seconds} s",
             )
