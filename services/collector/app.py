@@ -160,7 +160,7 @@ class Ingestor:
         params = dict(request.query_params)
         key = params.pop("k", None) or params.pop("writeKey", None)
         try:
-            address = self.admit(request)
+            self.admit(request)
             source = await self.sources.authenticate(key) if key else None
             if source is not None:
                 self.throttle.check_source(source.source_id, 1)
@@ -182,7 +182,6 @@ class Ingestor:
             source_id=source.source_id,
             received_at=received_at,
             sent_at=None,
-            peer_ip=address,
             user_agent=request.headers.get("user-agent"),
         )
         await self.publish([event], [])
