@@ -37,6 +37,24 @@ class Campaign(WireModel):
         return not any(self.model_dump().values())
 
 
+DeviceClass = Literal["desktop", "mobile", "tablet", "bot", "other"]
+
+
+class Software(WireModel):
+    """A browser or operating system: its family and major version, as ua-parser names them."""
+
+    family: str
+    major: str | None = None
+
+
+class Device(WireModel):
+    """What the collector read from the sender's user agent (``class`` on the wire)."""
+
+    class_: DeviceClass = Field(alias="class")
+    browser: Software | None = None
+    os: Software | None = None
+
+
 class TrackingEvent(WireModel):
     """One interaction as validated and enriched by the collector (topic ``tracking.events.v1``)."""
 
@@ -65,6 +83,8 @@ class TrackingEvent(WireModel):
     referrer_host: str | None = None
     page_url: str | None = None
     flags: tuple[str, ...] = ()
+    # From context.userAgent, else a browser's or the pixel's User-Agent header.
+    device: Device | None = None
 
     @model_validator(mode="after")
     def _identified(self) -> TrackingEvent:

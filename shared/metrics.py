@@ -127,6 +127,12 @@ class CollectorMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.rate_limited = Counter(
+            "boucle_collector_rate_limited_requests_total",
+            "Requests refused with 429 (or, for the pixel, dropped), by limit: source or address",
+            ["limit"],
+            registry=registry,
+        )
 
 
 class SessionizerMetrics:

@@ -146,6 +146,10 @@ def main() -> None:
         "COLLECTOR__PORT": "18101",
         "TOPICS__RAW_EVENTS": topic,
         "LOG__LEVEL": "WARNING",
+        # One load generator on loopback is one address and one source: it measures throughput,
+        # not the abuse limits, which it would otherwise hit within a second.
+        "COLLECTOR__RATE_LIMITS__SOURCE_EVENTS_PER_S": "0",
+        "COLLECTOR__RATE_LIMITS__IP_REQUESTS_PER_S": "0",
     }
     load = {"concurrency": args.concurrency, "duration_s": args.seconds}
     raw = asyncio.run(raw_producer(topic, **load))

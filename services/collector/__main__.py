@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.collector import cli
+from services.collector import cli, devices
 from services.collector.app import Ingestor, create_app
 from services.collector.delivery import DeliveryOptions, DurableSink
 from services.collector.imports import imports_router
@@ -45,6 +45,7 @@ def build_sink(settings: CollectorSettings, metrics: CollectorMetrics) -> Durabl
 
 
 async def serve(settings: CollectorSettings) -> None:
+    devices.load_rules()
     engine = create_engine(settings.database)
     registry = CollectorRegistry()
     metrics = CollectorMetrics(registry)

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter, ValidationError
 
+from services.collector.addresses import bucket_key, client_address, parse_networks
 from services.collector.body import TooLarge, basic_username, read_capped
 from services.collector.browser import add_browser_routes, cors_headers, gif_response, pixel_message
 from services.collector.dedupe import RecentIds
 from services.collector.enrichment import enrich
+from services.collector.ratelimit import Rate, RateLimited, Throttle
+from services.collector.responses import (
+    OriginRefused,
+    Unauthorized,
+    add_error_handlers,
+    count_rate_limited,
+)
 from services.collector.segment import batch_items, parse_json, parse_message
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Authenticator, Source
@@ -39,16 +46,6 @@ _datetime = TypeAdapter(datetime)
 SHORT_PATHS: dict[str, EventType] = {call[0]: call for call in SINGLE_CALLS}
 
 
-class Unauthorized(Exception):
-    pass
-
-
-class OriginRefused(Exception):
-    def __init__(self, origin: str) -> None:
-        super().__init__(origin)
-        self.origin = origin
-
-
 class Ingestor:
     """Validates, enriches and publishes; everything the routes do besides HTTP."""
 
@@ -60,6 +57,7 @@ class Ingestor:
         options: CollectorOptions,
         topics: TopicSettings,
         metrics: CollectorMetrics,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.producer = producer
         self.sources = sources
@@ -67,6 +65,26 @@ class Ingestor:
         self.topics = topics
         self.metrics = metrics
         self.recent = RecentIds(max_ids=options.dedupe.max_ids, window_s=options.dedupe.window_s)
+        rates = options.rate_limits
+        self.throttle = Throttle(
+            per_source=Rate(rates.source_events_per_s, rates.source_events_burst),
+            per_address=Rate(rates.ip_requests_per_s, rates.ip_requests_burst),
+            max_addresses=rates.max_tracked_ips,
+            clock=clock,
+        )
+        self.trusted_proxies = parse_networks(options.trusted_proxies)
+
+    def client(self, request: Request) -> str | None:
+        """The sender's address: the peer, or what a trusted proxy says in X-Forwarded-For."""
+        peer = request.client.host if request.client else None
+        forwarded = request.headers.getlist("x-forwarded-for")
+        return client_address(peer, forwarded, trusted=self.trusted_proxies)
+
+    def admit(self, request: Request) -> str | None:
+        """The per-address request limit, before the body is read; returns the address."""
+        address = self.client(request)
+        self.throttle.check_address(bucket_key(address))
+        return address
 
     async def authenticate(self, request: Request, body: Any) -> Source:
         key = basic_username(request.headers.get("authorization"))
@@ -85,9 +103,11 @@ class Ingestor:
     async def single(self, request: Request, call: EventType) -> dict[str, Any]:
         received_at = datetime.now(UTC)
         self.metrics.received.labels("single").inc()
+        address = self.admit(request)
         body = await read_capped(request, limit=self.options.limits.max_event_bytes)
         raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
+        self.throttle.check_source(source.source_id, 1)
         message = parse_message(raw, call=call)
         event = enrich(
             message,
@@ -95,26 +115,32 @@ class Ingestor:
             received_at=received_at,
             sent_at=None,
             offline=source.kind == "offline",
-            peer_ip=request.client.host if request.client else None,
+            peer_ip=address,
+            user_agent=_browser_agent(request),
         )
         await self.publish([event], [])
         return {"success": True}
 
     async def batch(self, request: Request) -> dict[str, Any]:
         received_at = datetime.now(UTC)
+        peer = self.admit(request)
         body = await read_capped(request, limit=self.options.limits.max_request_bytes)
         raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         items = batch_items(raw, max_events=self.options.limits.max_batch_events)
         self.metrics.received.labels("batch").inc(len(items))
+        self.throttle.check_source(source.source_id, len(items))
         sent_at = _sent_at(raw)
-        peer = request.client.host if request.client else None
+        agent = _browser_agent(request)
         events: list[TrackingEvent] = []
         rejected: list[dict[str, Any]] = []
         dead: list[OutgoingRecord] = []
         for index, item in enumerate(items):
             try:
-                events.append(self._enriched(item, index, source, received_at, sent_at, peer=peer))
+                enriched = self._enriched(
+                    item, index, source, received_at, sent_at, peer=peer, agent=agent
+                )
+                events.append(enriched)
             except BadInput as exc:
                 rejected.append({"index": index, "reason": exc.message, "field": exc.field})
                 dead.append(self._dead_letter(item, exc, source, index, received_at))
@@ -128,12 +154,19 @@ class Ingestor:
         }
 
     async def pixel(self, request: Request) -> None:
-        """Never raises for bad input: the pixel's answer is always the GIF."""
+        """Never raises for bad input or limits: the pixel's answer is always the GIF."""
         received_at = datetime.now(UTC)
         self.metrics.received.labels("pixel").inc()
         params = dict(request.query_params)
         key = params.pop("k", None) or params.pop("writeKey", None)
-        source = await self.sources.authenticate(key) if key else None
+        try:
+            self.admit(request)
+            source = await self.sources.authenticate(key) if key else None
+            if source is not None:
+                self.throttle.check_source(source.source_id, 1)
+        except RateLimited as exc:
+            count_rate_limited(self.metrics, exc)
+            return
         if source is None:
             self.metrics.rejected.labels("unauthorized").inc()
             return
@@ -144,7 +177,13 @@ class Ingestor:
             self.metrics.rejected.labels(exc.code).inc()
             await self.publish([], [self._dead_letter(raw, exc, source, 0, received_at)])
             return
-        event = enrich(message, source_id=source.source_id, received_at=received_at, sent_at=None)
+        event = enrich(
+            message,
+            source_id=source.source_id,
+            received_at=received_at,
+            sent_at=None,
+            user_agent=request.headers.get("user-agent"),
+        )
         await self.publish([event], [])
 
     def _enriched(
@@ -156,6 +195,7 @@ class Ingestor:
         sent_at: datetime | None,
         *,
         peer: str | None,
+        agent: str | None,
     ) -> TrackingEvent:
         size = len(json.dumps(item, separators=(",", ":")).encode())
         if size > self.options.limits.max_event_bytes:
@@ -171,6 +211,7 @@ class Ingestor:
             sent_at=sent_at,
             offline=source.kind == "offline",
             peer_ip=peer,
+            user_agent=agent,
         )
 
     def _dead_letter(
@@ -215,6 +256,12 @@ class Ingestor:
         return len(events) - len(fresh)
 
 
+def _browser_agent(request: Request) -> str | None:
+    """A page's User-Agent header (browsers send Origin with their posts); a server library's
+    own user agent says nothing of the person's device."""
+    return request.headers.get("user-agent") if request.headers.get("origin") else None
+
+
 def _sent_at(raw: dict[str, Any]) -> datetime | None:
     if raw.get("sentAt") in (None, ""):
         return None
@@ -222,20 +269,6 @@ def _sent_at(raw: dict[str, Any]) -> datetime | None:
         return _datetime.validate_python(raw["sentAt"])
     except ValidationError as exc:
         raise BadInput("sentAt: must be an ISO-8601 date-time", field="sentAt") from exc
-
-
-def _error(
-    status: int,
-    code: str,
-    message: str,
-    *,
-    field: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {"success": False, "error": code, "message": message}
-    if field:
-        body["field"] = field
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(
@@ -251,43 +284,7 @@ def create_app(
         app.include_router(router)
     metrics = ingestor.metrics
 
-    @app.exception_handler(BadInput)
-    async def bad_input(request: Request, exc: BadInput) -> JSONResponse:
-        metrics.rejected.labels(exc.code).inc()
-        status = 413 if isinstance(exc, TooLarge) else 400
-        return _error(status, exc.code, exc.message, field=exc.field, headers=cors_headers(request))
-
-    @app.exception_handler(OriginRefused)
-    async def origin_refused(_: Request, exc: OriginRefused) -> JSONResponse:
-        metrics.rejected.labels("origin_not_allowed").inc()
-        return _error(
-            403,
-            "origin_not_allowed",
-            f"pages of {exc.origin} may not send with this write key; add the origin with "
-            "`python -m services.collector sources origins NAME ORIGIN…`",
-            field="Origin",
-        )
-
-    @app.exception_handler(Unauthorized)
-    async def unauthorized(_: Request, __: Unauthorized) -> JSONResponse:
-        metrics.rejected.labels("unauthorized").inc()
-        return _error(
-            401,
-            "unauthorized",
-            "unknown or disabled write key: send it as the HTTP "
-            "Basic username or as the writeKey field of the body",
-            headers={"WWW-Authenticate": 'Basic realm="boucle"'},
-        )
-
-    @app.exception_handler(DependencyDown)
-    async def dependency_down(request: Request, exc: DependencyDown) -> JSONResponse:
-        metrics.rejected.labels("unavailable").inc()
-        return _error(
-            503,
-            "unavailable",
-            f"{exc.dependency} is unavailable; nothing was accepted, retry later",
-            headers={"Retry-After": "5", **cors_headers(request)},
-        )
+    add_error_handlers(app, metrics)
 
     for call in SINGLE_CALLS:
         _add_single_route(app, ingestor, call, path=f"/v1/{call}")

@@ -13,6 +13,7 @@ from services.collector.campaign import (
     query_params,
 )
 from services.collector.channels import TrafficSignals, classify
+from services.collector.devices import device_of
 from services.collector.integrations.ads import click_identities, with_ad_signals
 from services.collector.privacy import kept_ip
 from services.collector.segment import SegmentMessage
@@ -65,7 +66,9 @@ def enrich(
     sent_at: datetime | None,
     offline: bool = False,
     peer_ip: str | None = None,
+    user_agent: str | None = None,
 ) -> TrackingEvent:
+    """``peer_ip`` and ``user_agent`` are the request's, used when the message has none."""
     page_url = page_url_of(message)
     params = query_params(page_url)
     campaign_context = message.context.get("campaign")
@@ -111,7 +114,13 @@ def enrich(
         referrer_host=referrer_host,
         page_url=page_url,
         flags=flags,
+        device=device_of(_user_agent(message.context) or user_agent),
     )
+
+
+def _user_agent(context: dict[str, Any]) -> str | None:
+    given = context.get("userAgent")
+    return given if isinstance(given, str) else None
 
 
 def identities_of(message: SegmentMessage) -> dict[str, str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
+from services.collector.addresses import parse_networks
 from shared.settings import (
     ENV_CONFIG,
     DatabaseSettings,
@@ -24,6 +25,18 @@ class LimitSettings(BaseModel):
     max_request_bytes: int = 500 * 1024
     max_batch_events: int = 2_500
     max_json_depth: int = 32
+
+
+class RateLimitSettings(BaseModel):
+    """Token buckets, per collector process; a rate of 0 disables that limit. See the README for
+    why these defaults (Segment asks for at most 1,000 requests/s per workspace)."""
+
+    source_events_per_s: float = Field(default=1_000, ge=0)
+    source_events_burst: int = Field(default=10_000, ge=1)
+    ip_requests_per_s: float = Field(default=100, ge=0)
+    ip_requests_burst: int = Field(default=500, ge=1)
+    # Least recently seen addresses are forgotten past this (about 250 bytes each).
+    max_tracked_ips: int = Field(default=100_000, ge=1)
 
 
 class SpoolSettings(BaseModel):
@@ -49,12 +62,33 @@ class CollectorOptions(HttpSettings):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    # Proxies (addresses or networks, a JSON list) whose X-Forwarded-For is believed; by default
+    # none, and the client is the socket peer.
+    trusted_proxies: list[str] = Field(default_factory=list)
     source_cache_ttl_s: float = 30.0
     # The collector's public URL (scheme, host, prefix) as providers see it, behind a proxy:
     # HubSpot signs the full URL it was configured with. Unset: the URL the request arrived on.
     public_base_url: str | None = None
     # Offline imports stream; this bounds one request (rows are published as they are read).
     max_import_bytes: int = 64 * 1024 * 1024
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        parse_networks(entries)
+        return entries
+
+    @model_validator(mode="after")
+    def _batches_fit_the_burst(self) -> CollectorOptions:
+        rates, largest = self.rate_limits, self.limits.max_batch_events
+        if rates.source_events_per_s > 0 and rates.source_events_burst < largest:
+            raise ValueError(
+                f"rate_limits.source_events_burst ({rates.source_events_burst}) must be at least "
+                f"limits.max_batch_events ({largest}): a full batch could "
+                "never be accepted"
+            )
+        return self
 
 
 class CollectorSettings(BaseSettings):

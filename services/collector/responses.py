@@ -1,0 +1,93 @@
+"""The collector's error answers: JSON ``{"success": false, "error", "message", "field"}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.collector.body import TooLarge
+from services.collector.browser import cors_headers
+from services.collector.ratelimit import RateLimited
+from shared.errors import BadInput, DependencyDown
+from shared.metrics import CollectorMetrics
+
+
+class Unauthorized(Exception):
+    pass
+
+
+class OriginRefused(Exception):
+    def __init__(self, origin: str) -> None:
+        super().__init__(origin)
+        self.origin = origin
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"success": False, "error": code, "message": message}
+    if field:
+        body["field"] = field
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def add_error_handlers(app: FastAPI, metrics: CollectorMetrics) -> None:
+    @app.exception_handler(BadInput)
+    async def bad_input(request: Request, exc: BadInput) -> JSONResponse:
+        metrics.rejected.labels(exc.code).inc()
+        status = 413 if isinstance(exc, TooLarge) else 400
+        return error_response(
+            status, exc.code, exc.message, field=exc.field, headers=cors_headers(request)
+        )
+
+    @app.exception_handler(OriginRefused)
+    async def origin_refused(_: Request, exc: OriginRefused) -> JSONResponse:
+        metrics.rejected.labels("origin_not_allowed").inc()
+        return error_response(
+            403,
+            "origin_not_allowed",
+            f"pages of {exc.origin} may not send with this write key; add the origin with "
+            "`python -m services.collector sources origins NAME ORIGIN…`",
+            field="Origin",
+        )
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, __: Unauthorized) -> JSONResponse:
+        metrics.rejected.labels("unauthorized").inc()
+        return error_response(
+            401,
+            "unauthorized",
+            "unknown or disabled write key: send it as the HTTP "
+            "Basic username or as the writeKey field of the body",
+            headers={"WWW-Authenticate": 'Basic realm="boucle"'},
+        )
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        count_rate_limited(metrics, exc)
+        seconds = str(exc.retry_after_s)
+        # X-RateLimit-Reset too, as Segment's API sends it (seconds, like Retry-After).
+        headers = {"Retry-After": seconds, "X-RateLimit-Reset": seconds, **cors_headers(request)}
+        return error_response(429, "rate_limited", exc.message, headers=headers)
+
+    @app.exception_handler(DependencyDown)
+    async def dependency_down(request: Request, exc: DependencyDown) -> JSONResponse:
+        metrics.rejected.labels("unavailable").inc()
+        return error_response(
+            503,
+            "unavailable",
+            f"{exc.dependency} is unavailable; nothing was accepted, retry later",
+            headers={"Retry-After": "5", **cors_headers(request)},
+        )
+
+
+def count_rate_limited(metrics: CollectorMetrics, exc: RateLimited) -> None:
+    metrics.rejected.labels("rate_limited").inc(exc.events)
+    metrics.rate_limited.labels(exc.limit).inc()
