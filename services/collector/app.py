@@ -6,6 +6,7 @@ A 2xx means Kafka acknowledged every accepted event (acks=all); when it cannot, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from services.collector.addresses import bucket_key, client_address, parse_networks
 from services.collector.body import TooLarge, basic_username, read_capped
 from services.collector.browser import add_browser_routes, cors_headers, gif_response, pixel_message
-from services.collector.dedupe import RecentIds
+from services.collector.dedupe import InFlight, RecentIds
 from services.collector.enrichment import enrich
 from services.collector.ratelimit import Rate, RateLimited, Throttle
 from services.collector.responses import (
@@ -65,6 +66,7 @@ class Ingestor:
         self.topics = topics
         self.metrics = metrics
         self.recent = RecentIds(max_ids=options.dedupe.max_ids, window_s=options.dedupe.window_s)
+        self.in_flight = InFlight()
         rates = options.rate_limits
         self.throttle = Throttle(
             per_source=Rate(rates.source_events_per_s, rates.source_events_burst),
@@ -233,10 +235,33 @@ class Ingestor:
     async def publish(self, events: Sequence[TrackingEvent], dead: Sequence[OutgoingRecord]) -> int:
         """Durably accepts the events not seen recently; returns how many were duplicates."""
         fresh: dict[str, TrackingEvent] = {}
+        twins: list[tuple[str, TrackingEvent, asyncio.Future[bool]]] = []
         for event in events:
             key = f"{event.source_id}/{event.message_id}"
-            if key not in fresh and not self.recent.seen(key):
+            if key in fresh or self.recent.seen(key):
+                continue
+            twin = self.in_flight.twin_of(key)
+            if twin is None:
                 fresh[key] = event
+            else:
+                twins.append((key, event, twin))
+        for key, event, twin in twins:
+            if not await asyncio.shield(twin):  # the first attempt failed: this one must go
+                fresh[key] = event
+        self.in_flight.begin(list(fresh))
+        delivered = False
+        try:
+            await self._send(fresh, dead)
+            delivered = True
+        finally:
+            self.in_flight.end(list(fresh), delivered=delivered)
+        for event in fresh.values():
+            self.metrics.accepted.labels(event.type).inc()
+        self.metrics.dead_lettered.inc(len(dead))
+        self.metrics.deduplicated.inc(len(events) - len(fresh))
+        return len(events) - len(fresh)
+
+    async def _send(self, fresh: dict[str, TrackingEvent], dead: Sequence[OutgoingRecord]) -> None:
         records = [
             OutgoingRecord(topic=self.topics.raw_events, key=event.actor_id, value=event.to_bytes())
             for event in fresh.values()
@@ -249,11 +274,6 @@ class Ingestor:
             raise
         self.metrics.publish_latency.observe(time.perf_counter() - started)
         self.recent.remember(list(fresh))
-        for event in fresh.values():
-            self.metrics.accepted.labels(event.type).inc()
-        self.metrics.dead_lettered.inc(len(dead))
-        self.metrics.deduplicated.inc(len(events) - len(fresh))
-        return len(events) - len(fresh)
 
 
 def _browser_agent(request: Request) -> str | None:

@@ -7,6 +7,7 @@ size, time-limited) without harm.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -49,3 +50,26 @@ class RecentIds:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+
+class InFlight:
+    """messageIds being published right now. A twin that arrives meanwhile (a page's beacon
+    racing its own fetch) waits for the first attempt: a duplicate if it succeeded, published
+    again if it failed — so neither doubles the event nor loses it."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, asyncio.Future[bool]] = {}
+
+    def twin_of(self, key: str) -> asyncio.Future[bool] | None:
+        return self._pending.get(key)
+
+    def begin(self, keys: list[str]) -> None:
+        loop = asyncio.get_running_loop()
+        for key in keys:
+            self._pending[key] = loop.create_future()
+
+    def end(self, keys: list[str], *, delivered: bool) -> None:
+        for key in keys:
+            future = self._pending.pop(key, None)
+            if future is not None and not future.done():
+                future.set_result(delivered)

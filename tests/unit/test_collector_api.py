@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator, Iterable
@@ -27,11 +28,21 @@ class ListSink:
     def __init__(self) -> None:
         self.records: list[OutgoingRecord] = []
         self.down = False
+        # When set, sends wait for it: lets a test hold a request in flight.
+        self.gate: asyncio.Event | None = None
+        self.entered = asyncio.Event()
+        self.failing_sends = 0  # the next sends that fail, whatever ``down`` says
 
     async def send_all(self, records: Iterable[OutgoingRecord]) -> None:
-        if self.down:
+        batch = list(records)
+        fails = self.down or self.failing_sends > 0
+        self.failing_sends = max(0, self.failing_sends - 1)
+        self.entered.set()
+        if self.gate is not None:
+            await self.gate.wait()
+        if fails:
             raise DependencyDown("kafka", "broker unreachable")
-        self.records.extend(records)
+        self.records.extend(batch)
 
     def on(self, topic: str) -> list[OutgoingRecord]:
         return [r for r in self.records if r.topic == topic]
@@ -288,4 +299,34 @@ async def test_a_retried_message_id_is_published_once(
     first = await client.post("/v1/batch", json={"batch": [event, event]})
     second = await client.post("/v1/batch", json={"batch": [event]})
     assert (first.json()["duplicates"], second.json()["duplicates"]) == (1, 1)
+    assert len(sink.on(TOPICS.raw_events)) == 1
+
+
+async def test_a_twin_sent_while_the_first_is_in_flight_is_published_once(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    # A page's beacon racing its own fetch: the same messageId twice, concurrently.
+    body = {"anonymousId": "a1", "event": "x", "messageId": "same"}
+    sink.gate = asyncio.Event()
+    first = asyncio.create_task(client.post("/v1/track", json=body))
+    await sink.entered.wait()
+    second = asyncio.create_task(client.post("/v1/track", json=body))
+    await asyncio.sleep(0)  # let the twin reach the in-flight check
+    sink.gate.set()
+    assert [r.status_code for r in await asyncio.gather(first, second)] == [200, 200]
+    assert len(sink.on(TOPICS.raw_events)) == 1
+
+
+async def test_a_twin_is_published_itself_when_the_first_attempt_fails(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    body = {"anonymousId": "a1", "event": "x", "messageId": "same"}
+    sink.gate, sink.failing_sends = asyncio.Event(), 1  # only the first attempt fails
+    first = asyncio.create_task(client.post("/v1/track", json=body))
+    await sink.entered.wait()
+    second = asyncio.create_task(client.post("/v1/track", json=body))
+    await asyncio.sleep(0)
+    sink.gate.set()
+    statuses = [r.status_code for r in await asyncio.gather(first, second)]
+    assert statuses == [503, 200]
     assert len(sink.on(TOPICS.raw_events)) == 1
