@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.collector import repository
-from shared.errors import DependencyDown
+from services.collector.cache import ExpiringCache
 
 SOURCE_KINDS = ("web", "server", "crm", "email", "offline")
 # Forgotten wholesale when reached, so a flood of random keys cannot grow memory without bound.
@@ -60,28 +59,17 @@ class SourceDirectory:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._cache: dict[str, tuple[float, Source | None]] = {}
-        self._origins: dict[str, tuple[float, bool]] = {}
+        self._keys: ExpiringCache[str, Source | None] = ExpiringCache(
+            ttl_s=ttl_s, max_entries=MAX_CACHED_KEYS, clock=clock
+        )
+        self._origins: ExpiringCache[str, bool] = ExpiringCache(
+            ttl_s=ttl_s, max_entries=MAX_CACHED_KEYS, clock=clock
+        )
 
     async def authenticate(self, write_key: str) -> Source | None:
         """The enabled source owning ``write_key``, or None. Raises DependencyDown."""
         key_hash = hash_key(write_key)
-        cached = self._cache.get(key_hash)
-        now = self._clock()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        try:
-            source = await self._load(key_hash)
-        except (DBAPIError, OSError, TimeoutError) as exc:
-            if cached is not None:  # stale but known: better than refusing a known sender
-                return cached[1]
-            raise DependencyDown("postgres", repr(exc)) from exc
-        if len(self._cache) >= MAX_CACHED_KEYS:
-            self._cache.clear()
-        self._cache[key_hash] = (now + self._ttl_s, source)
-        return source
+        return await self._keys.get(key_hash, lambda: self._load(key_hash))
 
     async def _load(self, key_hash: str) -> Source | None:
         async with self._sessions() as session:
@@ -98,19 +86,10 @@ class SourceDirectory:
 
     async def origin_allowed(self, origin: str) -> bool:
         """For CORS preflights, which carry no write key: some enabled source allows ``origin``."""
-        now = self._clock()
-        cached = self._origins.get(origin)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        try:
-            async with self._sessions() as session:
-                allowed = await repository.origin_allowed(session, origin)
-                allowed = allowed or await repository.origin_allowed(session, "*")
-        except (DBAPIError, OSError, TimeoutError) as exc:
-            if cached is not None:
-                return cached[1]
-            raise DependencyDown("postgres", repr(exc)) from exc
-        if len(self._origins) >= MAX_CACHED_KEYS:
-            self._origins.clear()
-        self._origins[origin] = (now + self._ttl_s, allowed)
-        return allowed
+        return await self._origins.get(origin, lambda: self._load_origin(origin))
+
+    async def _load_origin(self, origin: str) -> bool:
+        async with self._sessions() as session:
+            return await repository.origin_allowed(session, origin) or (
+                await repository.origin_allowed(session, "*")
+            )

@@ -10,14 +10,13 @@ from typing import Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.collector.cache import DB_ERRORS, ExpiringCache
 from services.collector.integrations.tables import SourceIntegrationRow, WebhookReceiptRow
 from services.collector.tables import SourceRow
 from shared.errors import DependencyDown
 
-DB_ERRORS = (DBAPIError, OSError, TimeoutError)
 # Receipts outlive every provider's retry schedule (HubSpot workflows retry for three days).
 RECEIPT_TTL = timedelta(days=4)
 
@@ -64,23 +63,12 @@ class IntegrationDirectory:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
-        self._ttl_s = ttl_s
-        self._clock = clock
-        self._cache: dict[str, tuple[float, Integration | None]] = {}
+        self._cache: ExpiringCache[str, Integration | None] = ExpiringCache(
+            ttl_s=ttl_s, clock=clock
+        )
 
     async def find(self, source_id: str) -> Integration | None:
-        cached = self._cache.get(source_id)
-        now = self._clock()
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        try:
-            found = await self._load(source_id)
-        except DB_ERRORS as exc:
-            raise DependencyDown("postgres", repr(exc)) from exc
-        if len(self._cache) > 10_000:  # a flood of made-up source ids must not grow memory
-            self._cache.clear()
-        self._cache[source_id] = (now + self._ttl_s, found)
-        return found
+        return await self._cache.get(source_id, lambda: self._load(source_id))
 
     async def _load(self, source_id: str) -> Integration | None:
         async with self._sessions() as session:
