@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+import uvloop
 from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -109,7 +110,8 @@ def main(argv: list[str]) -> int:
     configure_logging("collector", settings.log)
     if args.command == "sources":
         return asyncio.run(cli.run(args, settings.database, demo_key=settings.demo_write_key))
-    asyncio.run(serve(settings))
+    run = uvloop.run if settings.collector.event_loop == "uvloop" else asyncio.run
+    run(serve(settings))
     return 0
 
 

