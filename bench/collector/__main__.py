@@ -57,9 +57,11 @@ async def prepare(topic: str) -> None:
 
 
 @contextmanager
-def server(argv: list[str], port: int, env: dict[str, str], *, ready: str) -> Iterator[str]:
+def server(
+    argv: list[str], port: int, env: dict[str, str], *, ready: str, cwd: Path = ROOT
+) -> Iterator[str]:
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -159,10 +161,12 @@ def run_collector(
     label: str, extra: dict[str, str], env: dict[str, str], args: argparse.Namespace
 ) -> list[Figures]:
     auth = "Basic " + base64.b64encode(f"{BENCH_KEY}:".encode()).decode()
+    # BENCH_ROOT=<directory> runs the collector of another checkout (e.g. `git archive` of main).
+    root = Path(extra.pop("BENCH_ROOT", ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-spool-") as spool:
         variant_env = {**env, "COLLECTOR__SPOOL__DIR": spool, **extra}
         argv = [sys.executable, "-m", "services.collector"]
-        with server(argv, COLLECTOR_PORT, variant_env, ready="/readyz") as url:
+        with server(argv, COLLECTOR_PORT, variant_env, ready="/readyz", cwd=root) as url:
             figures = http_runs(url, label, args, auth=auth)
             spooled = spooled_events(url)
     if spooled:
