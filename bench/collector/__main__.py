@@ -4,7 +4,8 @@ payloads (broker cost alone). Prints figures and ratios; never fails on a time.
 
 The servers run as their own processes and the load comes from other processes (the Python client
 of ``load.py``, or ``wrk`` with ``--generator wrk``), on loopback only, ports 18500-18599.
-``--variant 'label:ENV=VALUE,ENV=VALUE'`` adds collector runs with other settings (tuning).
+The collector runs with its defaults and with two workers; ``--variant 'label:ENV=VALUE,…'`` adds
+runs with other settings (``BENCH_ROOT=<dir>`` runs another checkout's collector, for before/after).
 """
 
 from __future__ import annotations
@@ -227,7 +228,10 @@ def main() -> None:
     bare_argv += ["--loop", "uvloop", "--http", "httptools"]
     with server(bare_argv, BARE_PORT, env, ready="/docs") as bare_url:
         bare = http_runs(bare_url, "bare FastAPI", args)
-    variants: list[tuple[str, dict[str, str]]] = [("collector", {})]
+    variants: list[tuple[str, dict[str, str]]] = [
+        ("collector", {}),
+        ("collector, 2 workers", {"COLLECTOR__WORKERS": "2"}),
+    ]
     if args.no_default:
         variants = []
     variants += [parse_variant(text) for text in args.variant]

@@ -10,10 +10,12 @@ others are stopped and the parent exits non-zero, for the supervisor to restart 
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +66,7 @@ def run_workers(count: int, work: Callable[[int], None]) -> int:
         if pid == 0:  # the worker: nothing of the parent's signal handling applies here
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _stop_with_parent()
             status = 0
             try:
                 work(index)
@@ -80,6 +83,14 @@ def run_workers(count: int, work: Callable[[int], None]) -> int:
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     return _wait(children, forward)
+
+
+def _stop_with_parent() -> None:
+    """On Linux, a parent killed outright (kill -9) sends its workers SIGTERM, so none is left
+    holding the port; elsewhere the supervisor must stop the process group."""
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _wait(children: dict[int, int], forward: Callable[[int, object], None]) -> int:
