@@ -3,7 +3,7 @@ same run — a bare FastAPI endpoint (HTTP cost alone) and a raw aiokafka produc
 payloads (broker cost alone). Prints figures and ratios; never fails on a time.
 
 The servers run as their own processes and the load comes from other processes (the Python client
-of ``load.py``, or ``wrk`` with ``--generator wrk``), on loopback only, ports 18500-18599.
+of ``load.py``, or ``wrk`` with ``--generator wrk``), on loopback only, ports 18550 and 18551.
 The collector runs with its defaults and with two workers; ``--variant 'label:ENV=VALUE,…'`` adds
 runs with other settings (``BENCH_ROOT=<dir>`` runs another checkout's collector, for before/after).
 """
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 BENCH_KEY = "bench-write-key"
 BATCH = 100
-BARE_PORT, COLLECTOR_PORT = 18500, 18501
+BARE_PORT, COLLECTOR_PORT = 18550, 18551
 
 
 async def prepare(topic: str) -> None:
