@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any
 
@@ -38,13 +39,20 @@ def build_server(app: FastAPI, http: HttpSettings) -> uvicorn.Server:
     return _Server(config)
 
 
-async def run_service(app: FastAPI, http: HttpSettings, *, workers: Sequence[Worker] = ()) -> None:
+async def run_service(
+    app: FastAPI,
+    http: HttpSettings,
+    *,
+    workers: Sequence[Worker] = (),
+    sockets: list[socket.socket] | None = None,
+) -> None:
+    """``sockets``: already listening ones (processes sharing a port); else ``http`` is bound."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     server = build_server(app, http)
-    server_task = asyncio.create_task(server.serve(), name="http")
+    server_task = asyncio.create_task(server.serve(sockets=sockets), name="http")
     worker_tasks = [
         asyncio.create_task(worker(stop), name=f"worker-{i}") for i, worker in enumerate(workers)
     ]

@@ -2,19 +2,25 @@
 same run — a bare FastAPI endpoint (HTTP cost alone) and a raw aiokafka producer sending the same
 payloads (broker cost alone). Prints figures and ratios; never fails on a time.
 
-The servers run as their own processes; this process generates the load, on loopback only.
+The servers run as their own processes and the load comes from other processes (the Python client
+of ``load.py``, or ``wrk`` with ``--generator wrk``), on loopback only, ports 18550 and 18551.
+The collector runs with its defaults and with two workers; ``--variant 'label:ENV=VALUE,…'`` adds
+runs with other settings (``BENCH_ROOT=<dir>`` runs another checkout's collector, for before/after).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,7 +28,8 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.collector.load import Figures, drive, http_sender, summary, track_event
+from bench.collector.generators import Load, run_python, run_wrk, wrk_available
+from bench.collector.load import Figures, track_event
 from services.collector import repository
 from services.collector.sources import hash_key
 from shared.database import create_engine, create_session_factory
@@ -32,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("KAFKA__BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 BENCH_KEY = "bench-write-key"
 BATCH = 100
+BARE_PORT, COLLECTOR_PORT = 18550, 18551
 
 
 async def prepare(topic: str) -> None:
@@ -50,9 +58,11 @@ async def prepare(topic: str) -> None:
 
 
 @contextmanager
-def server(argv: list[str], port: int, env: dict[str, str], *, ready: str) -> Iterator[str]:
+def server(
+    argv: list[str], port: int, env: dict[str, str], *, ready: str, cwd: Path = ROOT
+) -> Iterator[str]:
     process = subprocess.Popen(
-        argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -73,77 +83,145 @@ def server(argv: list[str], port: int, env: dict[str, str], *, ready: str) -> It
 
 
 async def raw_producer(topic: str, *, concurrency: int, duration_s: float) -> list[Figures]:
+    """The broker ceiling, from this process: what the collector's producer settings allow."""
     producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        payload = [json.dumps(track_event(i)).encode() for i in range(BATCH)]
+        values = [json.dumps(track_event(f"raw-{i}", i)).encode() for i in range(BATCH)]
 
         async def one(index: int) -> int:
-            await (await producer.send(topic, payload[index % BATCH], key=b"k%d" % (index % 997)))
+            await (await producer.send(topic, values[index % BATCH], key=b"k%d" % (index % 997)))
             return 1
 
         async def many(index: int) -> int:
             futures = [
                 await producer.send(topic, value, key=b"k%d" % ((index + i) % 997))
-                for i, value in enumerate(payload)
+                for i, value in enumerate(values)
             ]
             await asyncio.gather(*futures)
             return BATCH
 
-        return [
-            await drive(
-                "raw aiokafka, 1 event per send",
-                one,
-                concurrency=concurrency,
-                duration_s=duration_s,
-            ),
-            await drive(
-                f"raw aiokafka, {BATCH} events per flush",
-                many,
-                concurrency=concurrency,
-                duration_s=duration_s,
-            ),
-        ]
+        single = await drive("raw aiokafka, 1 event per send", one, concurrency, duration_s)
+        many_ = await drive(
+            f"raw aiokafka, {BATCH} events per flush", many, concurrency, duration_s
+        )
+        return [single, many_]
     finally:
         await producer.stop()
 
 
-async def http_load(
-    url: str, label: str, *, concurrency: int, duration_s: float, auth: tuple[str, str] | None
+async def drive(
+    name: str, send: Callable[[int], Awaitable[int]], concurrency: int, duration_s: float
+) -> Figures:
+    """``concurrency`` tasks call ``send`` back to back; each call returns its event count."""
+    latencies: list[float] = []
+    events = 0
+    deadline = time.perf_counter() + duration_s
+    counter = iter(range(10**9))
+
+    async def worker() -> None:
+        nonlocal events
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            carried = await send(next(counter))
+            # Add after the await: `events += await …` would lose the other tasks' counts.
+            events += carried
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return Figures(name, events, time.perf_counter() - started, latencies)
+
+
+def http_runs(url: str, label: str, args: argparse.Namespace, *, auth: str = "") -> list[Figures]:
+    figures = []
+    for path, batch in (("/v1/track", 1), ("/v1/batch", BATCH)):
+        load = Load(url, path, batch, args.concurrency, args.seconds, authorization=auth)
+        name = f"{label}, {path}" + (f" x{batch}" if batch > 1 else "")
+        if args.generator == "wrk":
+            figures.append(run_wrk(name, load, threads=args.processes))
+        else:
+            figures.append(run_python(name, load, processes=args.processes))
+    return figures
+
+
+def spooled_events(url: str) -> float:
+    """Events the collector spooled instead of publishing directly (should be none)."""
+    text = httpx.get(f"{url}/metrics", timeout=5).text
+    found = re.search(r"^boucle_collector_events_spooled_total (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    label, _, assignments = text.partition(":")
+    env = dict(item.split("=", 1) for item in assignments.split(",") if item)
+    return label, env
+
+
+def run_collector(
+    label: str, extra: dict[str, str], env: dict[str, str], args: argparse.Namespace
 ) -> list[Figures]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, auth=auth, limits=limits, timeout=30) as client:
-        await http_sender(client, "/v1/track", batch=1)(0)  # warm-up
-        return [
-            await drive(
-                f"{label}, /v1/track",
-                http_sender(client, "/v1/track", batch=1),
-                concurrency=concurrency,
-                duration_s=duration_s,
-            ),
-            await drive(
-                f"{label}, /v1/batch x{BATCH}",
-                http_sender(client, "/v1/batch", batch=BATCH),
-                concurrency=concurrency,
-                duration_s=duration_s,
-            ),
-        ]
+    auth = "Basic " + base64.b64encode(f"{BENCH_KEY}:".encode()).decode()
+    # BENCH_ROOT=<directory> runs the collector of another checkout (e.g. `git archive` of main).
+    root = Path(extra.pop("BENCH_ROOT", ROOT))
+    with tempfile.TemporaryDirectory(prefix="bench-spool-") as spool:
+        variant_env = {**env, "COLLECTOR__SPOOL__DIR": spool, **extra}
+        argv = [sys.executable, "-m", "services.collector"]
+        with server(argv, COLLECTOR_PORT, variant_env, ready="/readyz", cwd=root) as url:
+            figures = http_runs(url, label, args, auth=auth)
+            spooled = spooled_events(url)
+    if spooled:
+        print(f"  note: {label} spooled {spooled:.0f} events (Kafka slower than the ack timeout)")
+    return figures
 
 
 def ratio(a: Figures, b: Figures) -> str:
     return f"{a.events_per_s / b.events_per_s:.2f}"
 
 
+def report(
+    args: argparse.Namespace,
+    raw: list[Figures],
+    bare: list[Figures],
+    collectors: list[list[Figures]],
+) -> None:
+    generator = (
+        f"wrk, {args.processes} threads"
+        if args.generator == "wrk"
+        else f"Python raw-asyncio client, {args.processes} processes"
+    )
+    print(
+        f"\nBoucle collector benchmark — {args.concurrency} keep-alive connections, "
+        f"{args.seconds:.0f} s per run, load from {generator}.\n"
+        f"{os.cpu_count()} cores shared by Kafka, PostgreSQL, the server and the load generator: "
+        "figures are relative, not capacity.\n"
+    )
+    print("\n".join(f.row() for f in [*raw, *bare, *(f for c in collectors for f in c)]))
+    print("\nratios (events/s)")
+    for figures in collectors:
+        label = figures[0].name.rsplit(",", 1)[0]
+        print(f"  {label}")
+        print(f"    /v1/track ÷ bare FastAPI /v1/track        {ratio(figures[0], bare[0])}")
+        print(f"    /v1/batch ÷ bare FastAPI /v1/batch        {ratio(figures[1], bare[1])}")
+        print(f"    /v1/track ÷ raw aiokafka 1 per send       {ratio(figures[0], raw[0])}")
+        print(f"    /v1/batch ÷ raw aiokafka {BATCH} per flush   {ratio(figures[1], raw[1])}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.collector")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--generator", choices=["python", "wrk"], default="python")
+    parser.add_argument("--processes", type=int, default=2, help="load processes (wrk threads)")
+    parser.add_argument("--variant", action="append", default=[], help="label:ENV=VALUE,…")
+    parser.add_argument("--no-default", action="store_true", help="only the --variant runs")
     args = parser.parse_args()
+    if args.generator == "wrk" and not wrk_available():
+        parser.error("wrk is not installed (apt-get install wrk)")
     topic = f"bench-{int(time.time())}.tracking.events.v1"
     asyncio.run(prepare(topic))
     env = {
         **os.environ,
-        "COLLECTOR__PORT": "18101",
         "TOPICS__RAW_EVENTS": topic,
         "LOG__LEVEL": "WARNING",
         # One load generator on loopback is one address and one source: it measures throughput,
@@ -151,38 +229,22 @@ def main() -> None:
         "COLLECTOR__RATE_LIMITS__SOURCE_EVENTS_PER_S": "0",
         "COLLECTOR__RATE_LIMITS__IP_REQUESTS_PER_S": "0",
     }
-    load = {"concurrency": args.concurrency, "duration_s": args.seconds}
-    raw = asyncio.run(raw_producer(topic, **load))
-    with server(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.collector.bare:app",
-            "--port",
-            "18100",
-            "--log-level",
-            "warning",
-        ],
-        18100,
-        env,
-        ready="/docs",
-    ) as bare_url:
-        bare = asyncio.run(http_load(bare_url, "bare FastAPI", auth=None, **load))
-    with server(
-        [sys.executable, "-m", "services.collector"], 18101, env, ready="/readyz"
-    ) as collector_url:
-        collector = asyncio.run(http_load(collector_url, "collector", auth=(BENCH_KEY, ""), **load))
-    print(
-        f"\nBoucle collector benchmark — {args.concurrency} concurrent clients, "
-        f"{args.seconds:.0f} s per run, {os.cpu_count()} cores, one process each\n"
-    )
-    print(summary([*raw, *bare, *collector]))
-    print("\nratios (events/s)")
-    print(f"  collector /v1/track  ÷ bare FastAPI /v1/track    {ratio(collector[0], bare[0])}")
-    print(f"  collector /v1/batch  ÷ bare FastAPI /v1/batch    {ratio(collector[1], bare[1])}")
-    print(f"  collector /v1/track  ÷ raw aiokafka 1 per send   {ratio(collector[0], raw[0])}")
-    print(f"  collector /v1/batch  ÷ raw aiokafka {BATCH} per flush {ratio(collector[1], raw[1])}")
+    env["COLLECTOR__PORT"] = str(COLLECTOR_PORT)
+    raw = asyncio.run(raw_producer(topic, concurrency=args.concurrency, duration_s=args.seconds))
+    bare_argv = [sys.executable, "-m", "uvicorn", "bench.collector.bare:app"]
+    bare_argv += ["--port", str(BARE_PORT), "--log-level", "warning", "--no-access-log"]
+    bare_argv += ["--loop", "uvloop", "--http", "httptools"]
+    with server(bare_argv, BARE_PORT, env, ready="/docs") as bare_url:
+        bare = http_runs(bare_url, "bare FastAPI", args)
+    variants: list[tuple[str, dict[str, str]]] = [
+        ("collector", {}),
+        ("collector, 2 workers", {"COLLECTOR__WORKERS": "2"}),
+    ]
+    if args.no_default:
+        variants = []
+    variants += [parse_variant(text) for text in args.variant]
+    collectors = [run_collector(label, extra, env, args) for label, extra in variants]
+    report(args, raw, bare, collectors)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 
+import uvloop
 from fastapi import APIRouter
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.collector import cli, devices
+from services.collector import cli, devices, workers
 from services.collector.app import Ingestor, create_app
 from services.collector.delivery import DeliveryOptions, DurableSink
 from services.collector.imports import imports_router
@@ -44,7 +46,7 @@ def build_sink(settings: CollectorSettings, metrics: CollectorMetrics) -> Durabl
     )
 
 
-async def serve(settings: CollectorSettings) -> None:
+async def serve(settings: CollectorSettings, *, sockets: list[socket.socket] | None = None) -> None:
     devices.load_rules()
     engine = create_engine(settings.database)
     registry = CollectorRegistry()
@@ -69,7 +71,7 @@ async def serve(settings: CollectorSettings) -> None:
             checks=checks,
             routers=extra_routers(settings, ingestor, engine, registry),
         )
-        await run_service(app, settings.collector, workers=[sink.run])
+        await run_service(app, settings.collector, workers=[sink.run], sockets=sockets)
     finally:
         await sink.close()
         await engine.dispose()
@@ -110,8 +112,22 @@ def main(argv: list[str]) -> int:
     configure_logging("collector", settings.log)
     if args.command == "sources":
         return asyncio.run(cli.run(args, settings.database, demo_key=settings.demo_write_key))
-    asyncio.run(serve(settings))
-    return 0
+    options = settings.collector
+    run = uvloop.run if options.event_loop == "uvloop" else asyncio.run
+    if options.workers == 1:
+        run(serve(settings))
+        return 0
+    workers.check_spools(options.spool.dir, workers=options.workers)
+    sock = workers.listening_socket(options.host, options.port)
+
+    def work(index: int) -> None:
+        spool = options.spool.model_copy(
+            update={"dir": workers.spool_dir(options.spool.dir, index)}
+        )
+        own = settings.model_copy(update={"collector": options.model_copy(update={"spool": spool})})
+        run(serve(own, sockets=[sock]))
+
+    return workers.run_workers(options.workers, work)
 
 
 if __name__ == "__main__":

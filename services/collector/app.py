@@ -29,7 +29,7 @@ from services.collector.responses import (
     add_error_handlers,
     count_rate_limited,
 )
-from services.collector.segment import batch_items, parse_json, parse_message
+from services.collector.segment import batch_items, encoded_size, parse_json, parse_message
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Authenticator, Source
 from shared.errors import BadInput, DependencyDown
@@ -199,7 +199,7 @@ class Ingestor:
         peer: str | None,
         agent: str | None,
     ) -> TrackingEvent:
-        size = len(json.dumps(item, separators=(",", ":")).encode())
+        size = encoded_size(item)
         if size > self.options.limits.max_event_bytes:
             raise TooLarge(
                 f"event is {size} bytes; the limit is "

@@ -7,10 +7,14 @@ which still places a visit in a region and network; it is not kept at all when t
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
 
+# Parsing addresses was a fifth of the enrichment's time, and few peers send most events (a batch
+# comes from one), so answers are remembered; bounded, as addresses are many.
+@functools.lru_cache(maxsize=8192)
 def anonymize_ip(address: str | None) -> str | None:
     if not address:
         return None

@@ -60,3 +60,17 @@ def test_batch_must_be_an_array_under_its_limit() -> None:
 def test_invalid_json_says_where_it_breaks() -> None:
     with pytest.raises(BadInput, match="line 1 column 2"):
         parse_json(b"{oops")
+
+
+def test_json_exactly_at_the_depth_limit_is_accepted_and_one_more_level_is_not() -> None:
+    at_limit = b"[" * 32 + b"]" * 32
+    assert parse_json(b'{"batch": [' + at_limit + b"," + at_limit + b"]}", max_depth=34)
+    with pytest.raises(BadInput, match="limit of 33"):
+        parse_json(b'{"batch": [' + at_limit + b"]}", max_depth=33)
+
+
+def test_invalid_utf8_and_truncated_bodies_are_bad_input() -> None:
+    with pytest.raises(BadInput, match="not UTF-8"):
+        parse_json(b'{"event": "\xff"}')
+    with pytest.raises(BadInput, match="ends before"):
+        parse_json(b'{"event": ')
