@@ -31,8 +31,16 @@ async def test_fewer_workers_than_a_spool_holding_frames_is_refused(tmp_path: Pa
         check_spools(tmp_path, workers=2)
 
 
-async def test_an_empty_spool_of_a_worker_no_longer_started_is_no_obstacle(
+async def test_a_drained_spool_of_a_worker_no_longer_started_is_no_obstacle(
     tmp_path: Path,
 ) -> None:
-    await _spool_with_frames(spool_dir(tmp_path, 1), 0)
-    check_spools(tmp_path, workers=1)
+    path = spool_dir(tmp_path, 1)
+    await _spool_with_frames(path, 2)
+    with pytest.raises(OrphanedSpool):
+        check_spools(tmp_path, workers=1)
+    spool = Spool(path, max_bytes=1 << 20, segment_bytes=1 << 20)
+    spool.open()
+    spool.commit(spool.read(max_entries=10))  # what the replayer does once Kafka acked them
+    assert spool.pending_entries == 0
+    spool.close()
+    check_spools(tmp_path, workers=1)  # would raise OrphanedSpool if anything were left
