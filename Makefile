@@ -7,7 +7,7 @@ export BOUCLE_DEMO_WRITE_KEY ?= demo-write-key
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
-        lint bench logs browser-deps
+        lint bench logs browser-deps lock
 
 help:
 	@echo "make up      start Kafka, PostgreSQL and the four services (idempotent)"
@@ -16,13 +16,27 @@ help:
 	@echo "make test    lint, then unit, integration and end-to-end tests on real Kafka + Postgres"
 	@echo "make bench   collector benchmark against raw-producer and bare-endpoint ceilings"
 
+# Every dependency, runtime and dev, is installed exactly as uv.lock says (versions and hashes);
+# pyproject.toml keeps the ranges. uv itself is pinned by hash in deploy/uv-requirements.txt and
+# lives outside the repo, beside the Kafka jars, shared by every checkout.
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' deploy/uv-requirements.txt)
+UV_HOME := $${BOUCLE_CACHE_DIR:-$$HOME/.cache/boucle}/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed: pyproject.toml uv.lock deploy/uv-requirements.txt
+	@test -x $(UV) || { $(PYTHON) -m venv $(UV_HOME) && \
+	    $(UV_HOME)/bin/pip install --quiet --require-hashes -r deploy/uv-requirements.txt; }
+	$(UV) sync --locked --extra dev --python $(PYTHON) --quiet
 	@touch $@
+
+# After changing a range in pyproject.toml, or to take newer releases: `make lock`, then
+# `make test`, and commit uv.lock with the change.
+lock:
+	@test -x $(UV) || $(MAKE) --no-print-directory venv
+	$(UV) lock --upgrade --python $(PYTHON)
 
 infra: venv
 	deploy/postgres.sh ensure

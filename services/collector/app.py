@@ -120,8 +120,8 @@ class Ingestor:
             peer_ip=address,
             user_agent=_browser_agent(request),
         )
-        await self.publish([event], [])
-        return {"success": True}
+        duplicates = await self.publish([event], [])
+        return {"success": True, "duplicates": duplicates}
 
     async def batch(self, request: Request) -> dict[str, Any]:
         received_at = datetime.now(UTC)
@@ -232,8 +232,16 @@ class Ingestor:
             ),
         )
 
-    async def publish(self, events: Sequence[TrackingEvent], dead: Sequence[OutgoingRecord]) -> int:
-        """Durably accepts the events not seen recently; returns how many were duplicates."""
+    async def publish(
+        self,
+        events: Sequence[TrackingEvent],
+        dead: Sequence[OutgoingRecord],
+        *,
+        known_duplicates: int = 0,
+    ) -> int:
+        """Durably accepts the events not seen recently; returns how many were duplicates.
+        ``known_duplicates`` are those the caller already dropped (webhook and import receipts):
+        they are counted with the rest."""
         fresh: dict[str, TrackingEvent] = {}
         twins: list[tuple[str, TrackingEvent, asyncio.Future[bool]]] = []
         for event in events:
@@ -248,18 +256,20 @@ class Ingestor:
         for key, event, twin in twins:
             if not await asyncio.shield(twin):  # the first attempt failed: this one must go
                 fresh[key] = event
-        self.in_flight.begin(list(fresh))
-        delivered = False
-        try:
-            await self._send(fresh, dead)
-            delivered = True
-        finally:
-            self.in_flight.end(list(fresh), delivered=delivered)
+        if fresh or dead:  # a retry of what was already delivered has nothing to send
+            self.in_flight.begin(list(fresh))
+            delivered = False
+            try:
+                await self._send(fresh, dead)
+                delivered = True
+            finally:
+                self.in_flight.end(list(fresh), delivered=delivered)
         for event in fresh.values():
             self.metrics.accepted.labels(event.type).inc()
         self.metrics.dead_lettered.inc(len(dead))
-        self.metrics.deduplicated.inc(len(events) - len(fresh))
-        return len(events) - len(fresh)
+        duplicates = len(events) - len(fresh)
+        self.metrics.deduplicated.inc(duplicates + known_duplicates)
+        return duplicates
 
     async def _send(self, fresh: dict[str, TrackingEvent], dead: Sequence[OutgoingRecord]) -> None:
         records = [

@@ -112,6 +112,8 @@ class DurableSink:
 
     async def send_all(self, records: Iterable[OutgoingRecord]) -> None:
         batch = list(records)
+        if not batch:
+            return
         if self.producer is None or self.spool.busy:
             await self._spool(batch, acks=None)
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from services.collector.campaign import (
@@ -13,6 +13,7 @@ from services.collector.campaign import (
     query_params,
 )
 from services.collector.channels import TrafficSignals, classify
+from services.collector.clock import plausible
 from services.collector.devices import device_of
 from services.collector.integrations.ads import click_identities, with_ad_signals
 from services.collector.privacy import kept_ip
@@ -20,21 +21,22 @@ from services.collector.segment import SegmentMessage
 from shared.events import TrackingEvent
 from shared.identity import identities_from_traits
 
-# Clients with a clock far ahead would otherwise place events in the future.
-MAX_FUTURE_SKEW = timedelta(hours=23)
-
 
 def event_time(
     original: datetime | None, sent_at: datetime | None, received_at: datetime
 ) -> tuple[datetime, tuple[str, ...]]:
-    """Segment's skew correction: received - (sentAt - originalTimestamp), clamped to now."""
+    """Segment's skew correction: received - (sentAt - originalTimestamp), kept plausible.
+
+    A corrected time that cannot even be computed (``originalTimestamp`` 0001-01-01 with
+    ``sentAt`` 9999-12-31, or the reverse) is replaced by the time received and flagged."""
     if original is None:
         return received_at, ()
-    original = _aware(original)
-    corrected = received_at - (_aware(sent_at) - original) if sent_at is not None else original
-    if corrected > received_at + MAX_FUTURE_SKEW:
-        return received_at, ("timestamp_in_future",)
-    return corrected, ()
+    try:
+        original = _aware(original)
+        corrected = received_at - (_aware(sent_at) - original) if sent_at is not None else original
+    except OverflowError:
+        return received_at, ("timestamp_out_of_range",)
+    return plausible(corrected, received_at)
 
 
 def _aware(moment: datetime) -> datetime:

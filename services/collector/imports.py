@@ -23,6 +23,7 @@ from fastapi import APIRouter, Request
 
 from services.collector.app import Ingestor
 from services.collector.body import TooLarge
+from services.collector.clock import EARLIEST
 from services.collector.integrations.common import amount, identities, message_id
 from services.collector.integrations.store import ReceiptBook
 from shared.errors import BadInput
@@ -148,6 +149,8 @@ def row_timestamp(value: str | None, *, received_at: datetime) -> datetime:
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     if moment > received_at + MAX_FUTURE:
         raise BadInput(f"timestamp {value} is in the future", field="timestamp")
+    if moment < EARLIEST:
+        raise BadInput(f"timestamp {value} is before 1970", field="timestamp")
     return moment
 
 
@@ -291,10 +294,11 @@ class OfflineImporter:
         fresh = list(
             {e.message_id: e for e in events if f"msg:{e.message_id}" not in known}.values()
         )
-        await self._ingestor.publish(fresh, dead)
+        taken = len(events) - len(fresh)
+        recent = await self._ingestor.publish(fresh, dead, known_duplicates=taken)
         await self._receipts.record(f"msg:{e.message_id}" for e in fresh)
-        report.accepted += len(fresh)
-        report.duplicates += len(events) - len(fresh)
+        report.accepted += len(fresh) - recent
+        report.duplicates += taken + recent
 
 
 IMPORT_KINDS = ("offline", "server")

@@ -78,6 +78,14 @@ def _require(value: object, field: str, message: str) -> None:
         raise ValueError(f"{field}: {message}")
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def parse_json(body: bytes, *, max_depth: int = 32) -> Any:
     """Decode a request body, with a message that says where the JSON breaks."""
     try:
@@ -88,6 +96,10 @@ def parse_json(body: bytes, *, max_depth: int = 32) -> Any:
     except UnicodeDecodeError as exc:
         raise BadInput("body is not UTF-8 text", code="invalid_json") from exc
     except msgspec.DecodeError as exc:
+        # Say it in our own words: decoders word invalid UTF-8 differently from one release to
+        # the next. Only a failed body pays for this second look.
+        if not _is_utf8(body):
+            raise BadInput("body is not UTF-8 text", code="invalid_json") from exc
         raise BadInput(
             f"body is not valid JSON: {_located(str(exc), body)}", code="invalid_json"
         ) from exc

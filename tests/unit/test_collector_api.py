@@ -131,6 +131,13 @@ async def test_invalid_json_is_400(client: httpx.AsyncClient) -> None:
     assert response.json()["error"] == "invalid_json"
 
 
+async def test_a_body_that_is_not_utf8_is_400_saying_so(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/track", content=b'{"event": "caf\xe9", "userId": "u"}')
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
+    assert "not UTF-8" in response.json()["message"]
+
+
 async def test_oversized_event_is_413_with_the_limit(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/track", json={"anonymousId": "a1", "event": "x", "properties": {"blob": "x" * 3_000}}

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.collector.campaign import campaign_from, click_ids_from, query_params
+from services.collector.clock import plausible
 from shared.errors import BadInput
 from shared.events import Campaign, TrackingEvent
 from shared.identity import EMAIL, email_hash
@@ -94,9 +95,9 @@ def from_epoch(value: Any, *, millis: bool = False) -> datetime | None:
     """A Unix time (seconds, or milliseconds) as an aware datetime; None when unusable."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+        return datetime.fromtimestamp(number / 1000 if millis else number, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):  # not a number, NaN, out of range
         return None
-    return datetime.fromtimestamp(number / 1000 if millis else number, tz=UTC)
 
 
 def from_iso(value: Any) -> datetime | None:
@@ -187,6 +188,7 @@ def build(spec: EventSpec, *, source_id: str, received_at: datetime) -> Tracking
     """The event as published. Raises BadInput when it names nobody."""
     if not (spec.identities or spec.anonymous_id or spec.user_id):
         raise BadInput(f"{spec.event}: no email, contact id or anonymous id identifies anyone")
+    occurred_at, flags = plausible(spec.occurred_at, received_at)
     return TrackingEvent(
         message_id=spec.message_id,
         type="track",
@@ -195,9 +197,10 @@ def build(spec: EventSpec, *, source_id: str, received_at: datetime) -> Tracking
         user_id=spec.user_id,
         event=spec.event,
         properties={k: v for k, v in spec.properties.items() if v not in (None, "")},
-        timestamp=spec.occurred_at,
+        timestamp=occurred_at,
         original_timestamp=spec.occurred_at,
         received_at=received_at,
+        flags=flags,
         campaign=spec.campaign,
         click_ids=spec.click_ids,
         identities=spec.identities,

@@ -135,18 +135,19 @@ async def _take(
         )
         for r in parsed.rejected
     ]
-    await ingestor.publish(fresh, dead)
+    taken = len(parsed.events) - len(fresh)
+    recent = await ingestor.publish(fresh, dead, known_duplicates=taken)
     await receipts.record(f"msg:{e.message_id}" for e in fresh)
     counts = {
-        "published": len(fresh),
-        "duplicate": len(parsed.events) - len(fresh),
+        "published": len(fresh) - recent,
+        "duplicate": taken + recent,
         "rejected": len(parsed.rejected),
         "ignored": parsed.ignored,
     }
     for outcome, count in counts.items():
         metrics.events.labels(integration.name, outcome).inc(count)
     return {
-        "accepted": len(fresh),
+        "accepted": counts["published"],
         "duplicates": counts["duplicate"],
         "ignored": parsed.ignored,
         "rejected": [{"reason": r.reason} for r in parsed.rejected],
