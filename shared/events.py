@@ -136,6 +136,21 @@ class Conversion(WireModel):
 JourneyRecord = Annotated[Touchpoint | Conversion, Field(discriminator="kind")]
 
 
+class IdentityLink(WireModel):
+    """Which person an identifier belongs to now (``identities.v1``, keyed by the identifier).
+
+    Identifiers are those the sessionizer stitches: a userId, an anonymousId, or a namespaced
+    identity ``kind:value`` (hashed email, CRM contact id). A merge re-sends every identifier of
+    the absorbed person with the survivor and a higher version; the highest version wins."""
+
+    kind: Literal["identity"] = "identity"
+    identifier: str
+    person_id: str
+    version: int = 1
+    # When set, this link moved because ``merged_from`` was absorbed into ``person_id``.
+    merged_from: str | None = None
+
+
 class Credit(WireModel):
     """Share of one conversion given to one touchpoint by one model (``attribution.credits.v1``)."""
 

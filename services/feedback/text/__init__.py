@@ -1,0 +1,1 @@
+"""Offline FR/EN reading of feedback text: language, negativity, intents and themes."""
