@@ -1,22 +1,31 @@
-"""Decoding Kafka record values into the schemas of shared.events."""
+"""Decoding Kafka record values into the schemas of shared.events, with their types kept."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar, overload
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from shared.errors import BadRecord
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
-def json_decoder(schema: Any) -> Callable[[bytes], Any]:
-    """A decoder for ``schema`` (a model or an annotated union) raising BadRecord on bad input."""
-    adapter: TypeAdapter[Any] = TypeAdapter(schema)
+@overload
+def json_decoder(schema: type[M]) -> Callable[[bytes], M]: ...
+@overload
+def json_decoder(schema: TypeAdapter[T]) -> Callable[[bytes], T]: ...
 
-    def decode(value: bytes) -> Any:
+
+def json_decoder(schema: type[BaseModel] | TypeAdapter[T]) -> Callable[[bytes], object]:
+    """A decoder for a model, or a TypeAdapter of an annotated union, raising BadRecord."""
+    adapter: TypeAdapter[object] = (
+        schema if isinstance(schema, TypeAdapter) else TypeAdapter(schema)  # type: ignore[assignment]
+    )
+
+    def decode(value: bytes) -> object:
         try:
             return adapter.validate_json(value)
         except ValidationError as exc:

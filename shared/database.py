@@ -30,10 +30,11 @@ class Base(DeclarativeBase):
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     return _create_async_engine(
-        settings.url,
+        settings.sqlalchemy_url(),
         pool_size=settings.pool_size,
         pool_pre_ping=True,
         echo=settings.echo,
+        connect_args={"ssl": settings.ssl},
     )
 
 

@@ -57,6 +57,58 @@ class ConsumerMetrics:
             ["topic", "partition"],
             registry=registry,
         )
+        self.lag_seconds = Gauge(
+            f"{prefix}_consumer_lag_seconds",
+            "Age of the newest record applied, while the partition has records left; else 0",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.batch_records = Histogram(
+            f"{prefix}_batch_records",
+            "Records per batch",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2000, 5000),
+            registry=registry,
+        )
+        self.stage_duration = Histogram(
+            f"{prefix}_batch_stage_duration_seconds",
+            "Time per stage of a batch: decode, apply (and the handler's load, rules, write), "
+            "commit, publish",
+            ["stage"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.rows_written = Histogram(
+            f"{prefix}_rows_per_statement",
+            "Rows written by one bulk statement",
+            ["table"],
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000),
+            registry=registry,
+        )
+        self.halted = Gauge(
+            f"{prefix}_consumer_halted",
+            "1 when the dead-letter limit stopped the consumer (see its /readyz and log)",
+            registry=registry,
+        )
+        self.job_runs = Counter(
+            f"{prefix}_job_runs_total",
+            "Scheduled job attempts by outcome (success, failure, busy: another instance "
+            "holds it, not_due: another instance ran it)",
+            ["job", "outcome"],
+            registry=registry,
+        )
+        self.job_duration = Histogram(
+            f"{prefix}_job_duration_seconds",
+            "Time of a successful scheduled job run, its transaction included",
+            ["job"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.job_last_success = Gauge(
+            f"{prefix}_job_last_success_timestamp_seconds",
+            "Unix time (the job's `now`) of the last successful run by this instance",
+            ["job"],
+            registry=registry,
+        )
 
 
 class CollectorMetrics:
@@ -131,41 +183,5 @@ class CollectorMetrics:
             "boucle_collector_rate_limited_requests_total",
             "Requests refused with 429 (or, for the pixel, dropped), by limit: source or address",
             ["limit"],
-            registry=registry,
-        )
-
-
-class SessionizerMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.open_sessions = Gauge(
-            "boucle_sessionizer_open_sessions",
-            "Sessions an on-time event could still extend (stream time not yet past them)",
-            registry=registry,
-        )
-        self.lateness = Counter(
-            "boucle_sessionizer_events_by_lateness_total",
-            "Events by how far behind their partition's stream time they arrived",
-            ["bucket"],
-            registry=registry,
-        )
-        self.late = Counter(
-            "boucle_sessionizer_late_events_total",
-            "Events later than the allowed lateness, sent to the late-events topic",
-            registry=registry,
-        )
-        self.duplicates = Counter(
-            "boucle_sessionizer_duplicate_events_total",
-            "Events whose messageId was seen before",
-            registry=registry,
-        )
-        self.merges = Counter(
-            "boucle_sessionizer_identity_merges_total",
-            "Persons absorbed into another",
-            registry=registry,
-        )
-        self.touchpoint_updates = Counter(
-            "boucle_sessionizer_touchpoint_updates_total",
-            "Touchpoints emitted, by change",
-            ["change"],
             registry=registry,
         )

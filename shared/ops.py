@@ -12,7 +12,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
-def ops_router(*, registry: CollectorRegistry, checks: Mapping[str, ReadinessCheck]) -> APIRouter:
+Reasons = Callable[[], Mapping[str, str]]
+
+
+def ops_router(
+    *,
+    registry: CollectorRegistry,
+    checks: Mapping[str, ReadinessCheck],
+    reasons: Reasons | None = None,
+) -> APIRouter:
+    """``reasons`` says why a failing check fails, when the check knows (a halted consumer)."""
     router = APIRouter(tags=["ops"])
 
     @router.get("/healthz")
@@ -27,8 +36,12 @@ def ops_router(*, registry: CollectorRegistry, checks: Mapping[str, ReadinessChe
         results = await asyncio.gather(*(checks[name]() for name in names))
         status = dict(zip(names, results, strict=True))
         ready = all(results)
+        body: dict[str, object] = {"status": "ready" if ready else "unavailable", "checks": status}
+        why = dict(reasons()) if reasons is not None else {}
+        if why:
+            body["reasons"] = why
         return JSONResponse(
-            {"status": "ready" if ready else "unavailable", "checks": status},
+            body,
             status_code=200 if ready else 503,
             headers=None if ready else {"Retry-After": "5"},
         )

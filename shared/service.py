@@ -1,89 +1,141 @@
-"""Wiring shared by the three consuming services: engine, producer, consumer loop, HTTP app."""
+"""The consumer service kit: a consuming service declares itself once; this builds the process.
+
+A declaration (``ConsumerService``) names the service, its settings class, where its consumer
+options live, and a ``build`` that returns its parts: the routes (topic → decoder → handler),
+the scheduled jobs, its outbox and jobs tables, and its read API. The kit does the rest, the same
+for every service: frozen settings, logging, the database engine, the producer, the consumer
+loop on Kafka with the outbox relay, and one HTTP app with ``/healthz``, ``/readyz``,
+``/metrics`` and the read API, stopped gracefully on SIGTERM.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.consumer import BatchConsumer, ConsumerWiring
+from shared.broker import KafkaBroker
+from shared.consumer import BatchConsumer, LoopParts, RevokeHook
 from shared.database import create_engine, create_session_factory, ping
+from shared.jobs import Clock, Job
 from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
 from shared.ops import ops_router
 from shared.producer import EventProducer
+from shared.routes import AnyRoute
 from shared.runtime import run_service
-from shared.settings import (
-    ConsumerOptions,
-    ConsumerSettings,
-    DatabaseSettings,
-    HttpSettings,
-    KafkaSettings,
-    ServiceSettings,
-)
+from shared.settings import ConsumerOptions, ServiceSettings
+from shared.store import SqlStore
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """What the kit gives a service's ``build``."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    registry: CollectorRegistry
+    clock: Clock
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceParts:
-    """What a consuming service contributes: its consumer wiring and its read API."""
-
-    wiring: ConsumerWiring[Any]
-    router: APIRouter
-
-
-Build = Callable[[async_sessionmaker[AsyncSession], CollectorRegistry], ServiceParts]
+    routes: Sequence[AnyRoute]
+    outbox: Table
+    jobs_table: Table
+    jobs: Sequence[Job] = ()
+    router: APIRouter | None = None
+    # Put on app.state for the read API's dependencies (the session factory is always there).
+    state: Mapping[str, object] = field(default_factory=dict)
+    on_revoked: RevokeHook | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ConsumerServiceConfig:
+class ConsumerService(Generic[S]):
     name: str
-    http: HttpSettings
-    consumer: ConsumerSettings
-    kafka: KafkaSettings
-    database: DatabaseSettings
+    settings: Callable[[], S]
+    options: Callable[[S], ConsumerOptions]
+    build: Callable[[S, Resources], ServiceParts]
+
+    def main(self) -> None:
+        """The process entry point: ``python -m services.<name>``."""
+        settings = self.settings()
+        configure_logging(self.name, settings.log)
+        asyncio.run(run_consumer_service(self, settings))
 
 
-async def run_consumer_service(config: ConsumerServiceConfig, build: Build) -> None:
-    engine = create_engine(config.database)
+async def run_consumer_service(
+    service: ConsumerService[S], settings: S, *, clock: Clock = utc_now
+) -> None:
+    options = service.options(settings)
+    engine = create_engine(settings.database)
     sessions = create_session_factory(engine)
-    producer = EventProducer(config.kafka, client_id=f"{config.kafka.client_id}-{config.name}")
+    producer = EventProducer(settings.kafka, client_id=f"{settings.kafka.client_id}-{service.name}")
     await producer.start()
     try:
         registry = CollectorRegistry()
-        parts = build(sessions, registry)
-        consumer = BatchConsumer(
-            parts.wiring,
-            producer,
-            sessions=sessions,
-            kafka=config.kafka,
-            settings=config.consumer,
-            metrics=ConsumerMetrics(config.name, registry),
+        parts = service.build(
+            settings, Resources(sessions=sessions, registry=registry, clock=clock)
         )
-        app = FastAPI(title=f"Boucle {config.name}", version="1")
-        checks = {"kafka": producer.ping, "postgres": lambda: ping(engine)}
-        app.include_router(ops_router(registry=registry, checks=checks))
-        app.include_router(parts.router)
-        await run_service(app, config.http, workers=[consumer.run])
+        consumer = BatchConsumer(
+            parts.routes,
+            LoopParts(
+                broker=KafkaBroker(settings.kafka, options.consumer),
+                store=SqlStore(sessions, outbox_table=parts.outbox, jobs_table=parts.jobs_table),
+                sink=producer,
+                metrics=ConsumerMetrics(service.name, registry),
+                clock=clock,
+            ),
+            service=service.name,
+            dead_letter_topic=settings.topics.dead_letter,
+            settings=options.consumer,
+            jobs=parts.jobs,
+            on_revoked=parts.on_revoked,
+        )
+        app = service_app(service.name, parts, sessions=sessions, registry=registry)
+
+        async def consuming() -> bool:
+            return consumer.ready()
+
+        checks = {"kafka": producer.ping, "postgres": lambda: ping(engine), "consumer": consuming}
+        app.include_router(
+            ops_router(
+                registry=registry,
+                checks=checks,
+                reasons=lambda: {"consumer": consumer.halted} if consumer.halted else {},
+            )
+        )
+        await run_service(app, options, workers=[consumer.run])
     finally:
         await producer.stop()
         await engine.dispose()
 
 
-def serve_consumer(
-    name: str, settings: ServiceSettings, options: ConsumerOptions, build: Build
-) -> None:
-    """A consuming service's ``main``: log as ``name``, then run until stopped."""
-    configure_logging(name, settings.log)
-    config = ConsumerServiceConfig(
-        name=name,
-        http=options,
-        consumer=options.consumer,
-        kafka=settings.kafka,
-        database=settings.database,
-    )
-    asyncio.run(run_consumer_service(config, build))
+def service_app(
+    name: str,
+    parts: ServiceParts,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    registry: CollectorRegistry,
+) -> FastAPI:
+    """The read API of a service (without the ops routes), as the process serves it."""
+    app = FastAPI(title=f"Boucle {name}", version="1")
+    app.state.sessions = sessions
+    app.state.registry = registry
+    for key, value in parts.state.items():
+        setattr(app.state, key, value)
+    if parts.router is not None:
+        app.include_router(parts.router)
+    return app

@@ -1,19 +1,30 @@
 """Setting groups shared by every service.
 
-Each service composes these groups into one ``BaseSettings`` of its own, built once in its
-``__main__`` and passed down. Environment variables use ``__`` between group and field, e.g.
-``KAFKA__BOOTSTRAP_SERVERS`` or ``DATABASE__URL``.
+Each service composes these groups into one ``BaseSettings`` of its own, built once when the
+process starts and passed down, frozen. Environment variables use ``__`` between group and
+field, e.g. ``KAFKA__BOOTSTRAP_SERVERS`` or ``DATABASE__URL``.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
 
-ENV_CONFIG = SettingsConfigDict(env_nested_delimiter="__", env_file=None, extra="ignore")
+ENV_CONFIG = SettingsConfigDict(
+    env_nested_delimiter="__", env_file=None, extra="ignore", frozen=True
+)
 
 
-class KafkaSettings(BaseModel):
+class Group(BaseModel):
+    """A settings group: frozen once built, so nothing changes a setting behind a service."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class KafkaSettings(Group):
     bootstrap_servers: str = "127.0.0.1:9092"
     client_id: str = "boucle"
     # Time the producer may take to get an acknowledgement before a send counts as failed.
@@ -23,7 +34,7 @@ class KafkaSettings(BaseModel):
     compression_type: str | None = None
 
 
-class TopicSettings(BaseModel):
+class TopicSettings(Group):
     raw_events: str = "tracking.events.v1"
     journeys: str = "journeys.v1"
     identities: str = "identities.v1"
@@ -33,29 +44,67 @@ class TopicSettings(BaseModel):
     late_events: str = "tracking.late-events.v1"
 
 
-class ConsumerSettings(BaseModel):
+class DeadLetterSettings(Group):
+    """At most ``max_dead_letters`` among any ``window_records`` consecutive records; past
+    that the consumer halts without committing (see README, Operations)."""
+
+    max_dead_letters: int = Field(default=100, ge=0)
+    window_records: int = Field(default=10_000, ge=1)
+
+
+class ConsumerSettings(Group):
     group_id: str
     max_records: int = 500
     poll_timeout_ms: int = 1_000
+    max_partition_fetch_bytes: int = 1024 * 1024
     # Transient failures (database or broker unreachable) are retried for at most this long,
     # which stays well under Kafka's max.poll.interval.ms (300 s) so the group keeps us.
     retry_budget_s: float = 120.0
     retry_initial_backoff_s: float = 0.5
     retry_max_backoff_s: float = 10.0
+    dead_letters: DeadLetterSettings = Field(default_factory=DeadLetterSettings)
 
 
-class DatabaseSettings(BaseModel):
-    url: str = "postgresql+asyncpg://boucle:boucle@127.0.0.1:5432/boucle"
+SslMode = Literal["disable", "prefer", "require", "verify-ca", "verify-full"]
+
+
+class DatabaseSettings(Group):
+    """``url`` may carry the password (``DATABASE__URL``, as libpq URLs do); it is moved into
+    ``password``, a secret that no log line, repr or error message shows."""
+
+    url: str = "postgresql+asyncpg://boucle@127.0.0.1:5432/boucle"
+    password: SecretStr = SecretStr("boucle")
     pool_size: int = 5
     echo: bool = False
+    # TLS costs a handshake per connection and buys nothing on a loopback or a Unix socket;
+    # across any network use "require", or "verify-full" with the server's CA (README).
+    ssl: SslMode = "disable"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _password_out_of_url(cls, data: object) -> object:
+        if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+            return data
+        url = make_url(data["url"])
+        if url.password is None:
+            return data
+        return {
+            **data,
+            "url": url.set(password=None).render_as_string(hide_password=False),
+            "password": data.get("password") or SecretStr(str(url.password)),
+        }
+
+    def sqlalchemy_url(self) -> URL:
+        """The URL with the password, for the engine only."""
+        return make_url(self.url).set(password=self.password.get_secret_value())
 
 
-class HttpSettings(BaseModel):
+class HttpSettings(Group):
     host: str = "127.0.0.1"
     port: int = 8000
 
 
-class LogSettings(BaseModel):
+class LogSettings(Group):
     level: str = "INFO"
     json_format: bool = Field(
         default=True, description="JSON lines when true, plain text otherwise"

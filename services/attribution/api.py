@@ -3,51 +3,90 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import Field
 
 from services.attribution import repository
 from services.attribution.currency import Rates
 from services.attribution.repository import GroupBy
+from shared.api import ApiModel, DbSession
 
 
-def attribution_router(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    models: tuple[str, ...],
-    rates: Rates | None = None,
-) -> APIRouter:
+class GroupOut(ApiModel):
+    key: str | None
+    currency: str
+    conversions: Decimal
+    revenue: Decimal
+    # Only when a reporting currency is configured; None when the table has no rate for it.
+    reporting_revenue: Decimal | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class KeyTotalOut(ApiModel):
+    key: str | None
+    revenue: Decimal
+
+
+class ReportingOut(ApiModel):
+    currency: str
+    revenue: Decimal
+    by_key: list[KeyTotalOut]
+    unconverted: list[str]
+
+
+class AttributionOut(ApiModel):
+    model: str
+    group_by: GroupBy
+    groups: list[GroupOut]
+    reporting: ReportingOut | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+def computed_models(request: Request) -> tuple[str, ...]:
+    models: tuple[str, ...] = request.app.state.models
+    return models
+
+
+def reporting_rates(request: Request) -> Rates | None:
+    rates: Rates | None = request.app.state.rates
+    return rates
+
+
+def attribution_router() -> APIRouter:
+    """Reads ``models`` and ``rates`` from app.state (see services/attribution/__main__.py)."""
     router = APIRouter(prefix="/v1", tags=["attribution"])
 
-    @router.get("/attribution")
+    @router.get(
+        "/attribution",
+        response_model=AttributionOut,
+        responses={400: {"description": "A model this service does not compute"}},
+    )
     async def attribution(
-        model: str = "last_touch", group_by: GroupBy = "channel"
-    ) -> dict[str, Any]:
+        session: DbSession,
+        models: Annotated[tuple[str, ...], Depends(computed_models)],
+        rates: Annotated[Rates | None, Depends(reporting_rates)],
+        model: str = "last_touch",
+        group_by: GroupBy = "channel",
+    ) -> AttributionOut:
         """Credited conversions and revenue per channel, campaign or source, per currency."""
         if model not in models:
             raise HTTPException(
                 400, f"unknown model {model!r}; this service computes {', '.join(models)}"
             )
-        async with sessions() as session:
-            rows = await repository.totals(session, model=model, group_by=group_by)
-        body: dict[str, Any] = {
-            "model": model,
-            "groupBy": group_by,
-            "groups": [
-                {
-                    "key": key,
-                    "currency": currency,
-                    "conversions": str(conversions),
-                    "revenue": str(revenue),
-                }
-                for key, currency, conversions, revenue in rows
-            ],
-        }
-        if rates is not None:
-            body["reporting"] = reporting_totals(body["groups"], rates)
-        return body
+        rows = await repository.totals(session, model=model, group_by=group_by)
+        groups: list[dict[str, Any]] = [
+            {
+                "key": key,
+                "currency": currency,
+                "conversions": str(conversions),
+                "revenue": str(revenue),
+            }
+            for key, currency, conversions, revenue in rows
+        ]
+        reporting = reporting_totals(groups, rates) if rates is not None else None
+        return AttributionOut.model_validate(
+            {"model": model, "groupBy": group_by, "groups": groups, "reporting": reporting}
+        )
 
     return router
 

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.attribution import repository
 from services.attribution.models import MODELS, TouchpointView, eligible, split
-from shared.consumer import Delivery
 from shared.events import Conversion, Credit, Touchpoint
 from shared.ids import stable_id
 from shared.producer import OutgoingRecord
+from shared.routes import Delivery, Work
 
 UNATTRIBUTED = "(none)"
 
@@ -81,8 +81,9 @@ class Attributor:
         self._topic = credits_topic
 
     async def __call__(
-        self, session: AsyncSession, deliveries: Sequence[Delivery[Touchpoint | Conversion]]
+        self, work: Work, deliveries: Sequence[Delivery[Touchpoint | Conversion]]
     ) -> list[OutgoingRecord]:
+        session = work.session
         affected: set[str] = set()
         for delivery in deliveries:
             record = delivery.value

@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from services.feedback.api import cases_router
 from services.feedback.cases import CaseKeeper
 from services.feedback.settings import FeedbackSettings
-from services.feedback.tables import OUTBOX
+from services.feedback.tables import JOBS, OUTBOX
 from shared.codec import json_decoder
-from shared.consumer import ConsumerWiring
 from shared.events import TrackingEvent
-from shared.service import Build, ServiceParts, serve_consumer
+from shared.routes import Route
+from shared.service import ConsumerService, Resources, ServiceParts
 
 
-def build(settings: FeedbackSettings) -> Build:
-    def parts(sessions: async_sessionmaker[AsyncSession], _: CollectorRegistry) -> ServiceParts:
-        wiring = ConsumerWiring(
-            topics=[settings.topics.raw_events],
-            decode=json_decoder(TrackingEvent),
-            handle=CaseKeeper(followups_topic=settings.topics.followups),
-            dead_letter_topic=settings.topics.dead_letter,
-            outbox=OUTBOX,
-        )
-        return ServiceParts(wiring=wiring, router=cases_router(sessions))
-
-    return parts
+def build(settings: FeedbackSettings, resources: Resources) -> ServiceParts:
+    keeper = CaseKeeper(followups_topic=settings.topics.followups)
+    return ServiceParts(
+        routes=[Route(settings.topics.raw_events, json_decoder(TrackingEvent), keeper)],
+        outbox=OUTBOX,
+        jobs_table=JOBS,
+        router=cases_router(),
+    )
 
 
-def main() -> None:
-    settings = FeedbackSettings()
-    serve_consumer("feedback", settings, settings.feedback, build(settings))
+SERVICE = ConsumerService(
+    name="feedback",
+    settings=FeedbackSettings,
+    options=lambda settings: settings.feedback,
+    build=build,
+)
 
 
 if __name__ == "__main__":
-    main()
+    SERVICE.main()

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.feedback import repository
 from services.feedback.routing import NegativeSignal, negative_signal
 from services.feedback.tables import CaseRow
-from shared.consumer import Delivery
 from shared.events import FollowUp, TrackingEvent
 from shared.ids import stable_id
 from shared.producer import OutgoingRecord
+from shared.routes import Delivery, Work
 
 
 class CaseKeeper:
@@ -22,8 +22,9 @@ class CaseKeeper:
         self._topic = followups_topic
 
     async def __call__(
-        self, session: AsyncSession, deliveries: Sequence[Delivery[TrackingEvent]]
+        self, work: Work, deliveries: Sequence[Delivery[TrackingEvent]]
     ) -> list[OutgoingRecord]:
+        session = work.session
         out: list[OutgoingRecord] = []
         for delivery in deliveries:
             signal = negative_signal(delivery.value)

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from prometheus_client import CollectorRegistry
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from services.sessionizer.api import journeys_router
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
+from services.sessionizer.metrics import SessionizerMetrics
 from services.sessionizer.sessions import SessionRules
 from services.sessionizer.settings import SessionizerOptions, SessionizerSettings
-from services.sessionizer.tables import OUTBOX
+from services.sessionizer.tables import JOBS, OUTBOX
 from services.sessionizer.touchpoints import EventRoles
 from shared.codec import json_decoder
-from shared.consumer import ConsumerWiring
 from shared.events import TrackingEvent
-from shared.metrics import SessionizerMetrics
-from shared.service import Build, ServiceParts, serve_consumer
+from shared.routes import Route
+from shared.service import ConsumerService, Resources, ServiceParts
 
 
 def journey_rules(options: SessionizerOptions) -> JourneyRules:
@@ -38,30 +35,28 @@ def journey_rules(options: SessionizerOptions) -> JourneyRules:
     )
 
 
-def build(settings: SessionizerSettings) -> Build:
-    rules = journey_rules(settings.sessionizer)
+def build(settings: SessionizerSettings, resources: Resources) -> ServiceParts:
     topics = Topics(journeys=settings.topics.journeys, late_events=settings.topics.late_events)
-
-    def parts(
-        sessions: async_sessionmaker[AsyncSession], registry: CollectorRegistry
-    ) -> ServiceParts:
-        builder = JourneyBuilder(rules, topics=topics, metrics=SessionizerMetrics(registry))
-        wiring = ConsumerWiring(
-            topics=[settings.topics.raw_events],
-            decode=json_decoder(TrackingEvent),
-            handle=builder,
-            dead_letter_topic=settings.topics.dead_letter,
-            outbox=OUTBOX,
-        )
-        return ServiceParts(wiring=wiring, router=journeys_router(sessions))
-
-    return parts
+    builder = JourneyBuilder(
+        journey_rules(settings.sessionizer),
+        topics=topics,
+        metrics=SessionizerMetrics(resources.registry),
+    )
+    return ServiceParts(
+        routes=[Route(settings.topics.raw_events, json_decoder(TrackingEvent), builder)],
+        outbox=OUTBOX,
+        jobs_table=JOBS,
+        router=journeys_router(),
+    )
 
 
-def main() -> None:
-    settings = SessionizerSettings()
-    serve_consumer("sessionizer", settings, settings.sessionizer, build(settings))
+SERVICE = ConsumerService(
+    name="sessionizer",
+    settings=SessionizerSettings,
+    options=lambda settings: settings.sessionizer,
+    build=build,
+)
 
 
 if __name__ == "__main__":
-    main()
+    SERVICE.main()

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.sessionizer import repository
 from services.sessionizer.identity import resolve
+from services.sessionizer.metrics import SessionizerMetrics
 from services.sessionizer.sessions import Session, SessionRules, chain_bounds, sessionize
 from services.sessionizer.touchpoints import (
     EventRoles,
@@ -27,10 +28,9 @@ from services.sessionizer.touchpoints import (
     session_touchpoint,
     web_event,
 )
-from shared.consumer import Delivery
 from shared.events import Conversion, Touchpoint, TrackingEvent, WireModel
-from shared.metrics import SessionizerMetrics
 from shared.producer import OutgoingRecord
+from shared.routes import Delivery, Work
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,9 @@ class JourneyBuilder:
         self._metrics = metrics
 
     async def __call__(
-        self, session: AsyncSession, deliveries: Sequence[Delivery[TrackingEvent]]
+        self, work: Work, deliveries: Sequence[Delivery[TrackingEvent]]
     ) -> list[OutgoingRecord]:
+        session = work.session
         out: list[OutgoingRecord] = []
         for delivery in deliveries:
             out.extend(await self._apply(session, delivery))

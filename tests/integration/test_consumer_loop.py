@@ -4,22 +4,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.consumer import BatchConsumer, ConsumerWiring, Delivery
+from shared.broker import KafkaBroker
+from shared.consumer import BatchConsumer, LoopParts
 from shared.errors import BadRecord, DependencyDown
+from shared.jobs import Job
 from shared.metrics import ConsumerMetrics
 from shared.outbox import outbox_table
 from shared.producer import EventProducer, OutgoingRecord
+from shared.routes import Delivery, Route, Work
+from shared.service import utc_now
 from shared.settings import ConsumerSettings, KafkaSettings, TopicSettings
+from shared.store import SqlStore, jobs_table
 from tests import infra
 
 KAFKA = KafkaSettings(bootstrap_servers=infra.BOOTSTRAP)
-PROBE_OUTBOX = outbox_table("public", MetaData())
+PROBE_METADATA = MetaData()
+PROBE_OUTBOX = outbox_table("public", PROBE_METADATA)
+PROBE_JOBS = jobs_table("public", PROBE_METADATA)
 
 
 def decode(value: bytes) -> str:
@@ -43,8 +51,9 @@ class ProbeHandler:
         self.gate: asyncio.Event | None = None
 
     async def __call__(
-        self, session: AsyncSession, deliveries: Sequence[Delivery[str]]
+        self, work: Work, deliveries: Sequence[Delivery[str]]
     ) -> list[OutgoingRecord]:
+        session = work.session
         self.calls += 1
         self.started.set()
         out = []
@@ -68,7 +77,7 @@ async def probe_sessions(
 ) -> async_sessionmaker[AsyncSession]:
     async with sessions() as session, session.begin():
         await session.execute(text("CREATE TABLE probe (id text PRIMARY KEY)"))
-        await session.run_sync(lambda sync: PROBE_OUTBOX.create(sync.connection()))
+        await session.run_sync(lambda sync: PROBE_METADATA.create_all(sync.connection()))
     return sessions
 
 
@@ -86,24 +95,26 @@ def loop(
     producer: EventProducer,
     sessions: async_sessionmaker[AsyncSession],
     group: str,
-) -> BatchConsumer[str]:
-    wiring = ConsumerWiring(
-        topics=[topics.raw_events],
-        decode=decode,
-        handle=handler,
-        dead_letter_topic=topics.dead_letter,
-        outbox=PROBE_OUTBOX,
-    )
+    *,
+    jobs: Sequence[Job] = (),
+) -> BatchConsumer:
     settings = ConsumerSettings(
         group_id=group, poll_timeout_ms=200, retry_initial_backoff_s=0.05, retry_budget_s=5
     )
-    return BatchConsumer(
-        wiring,
-        producer,
-        sessions=sessions,
-        kafka=KAFKA,
-        settings=settings,
+    parts = LoopParts(
+        broker=KafkaBroker(KAFKA, settings),
+        store=SqlStore(sessions, outbox_table=PROBE_OUTBOX, jobs_table=PROBE_JOBS),
+        sink=producer,
         metrics=ConsumerMetrics("probe", CollectorRegistry()),
+        clock=utc_now,
+    )
+    return BatchConsumer(
+        [Route(topics.raw_events, decode, handler)],
+        parts,
+        service="probe",
+        dead_letter_topic=topics.dead_letter,
+        settings=settings,
+        jobs=jobs,
     )
 
 
@@ -112,7 +123,7 @@ async def count(sessions: async_sessionmaker[AsyncSession]) -> int:
         return int((await session.execute(text("SELECT count(*) FROM probe"))).scalar_one())
 
 
-async def run_until(consumer: BatchConsumer[str], check: infra.Check) -> None:
+async def run_until(consumer: BatchConsumer, check: infra.Check) -> None:
     """Runs the loop until ``check`` holds, then stops it; a crash of the loop fails the test."""
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))
@@ -229,3 +240,54 @@ async def test_stop_lets_the_in_flight_batch_finish_and_commit(
     applied = await count(probe_sessions)
     assert applied > 0
     assert await infra.committed(group, topics.raw_events) == applied
+
+
+async def test_a_nul_character_postgresql_refuses_is_a_dead_letter_and_the_rest_commits(
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    records = [("k1", b"ok-1"), ("k1", b"ok-\x00nul"), ("k1", b"ok-2"), ("k1", b"ok-3")]
+    await infra.produce(topics.raw_events, records)
+    group = infra.unique("g")
+    await run_until(
+        loop(ProbeHandler(topics.journeys), topics, producer, probe_sessions, group),
+        committed_reaches(group, topics.raw_events, 4),
+    )
+    assert await count(probe_sessions) == 3
+    [dead] = await infra.read_topic(topics.dead_letter, expect=1, settle_s=0.5)
+    headers = {name: value.decode() for name, value in dead.headers}
+    assert dead.value == b"ok-\x00nul"
+    assert headers["reason"].startswith("database refused the data (22021)")
+    assert (headers["origin-offset"], headers["service"]) == ("1", "probe")
+    emitted = await infra.read_topic(topics.journeys, expect=3, settle_s=0.5)
+    assert sorted(r.value for r in emitted) == [b"ok-1", b"ok-2", b"ok-3"]
+
+
+async def test_a_scheduled_job_publishes_through_the_outbox_on_kafka(
+    topics: TopicSettings, producer: EventProducer, probe_sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    ran: list[datetime] = []
+
+    async def sweep(session: AsyncSession, now: datetime) -> list[OutgoingRecord]:
+        count_now = (await session.execute(text("SELECT count(*) FROM probe"))).scalar_one()
+        ran.append(now)
+        return [OutgoingRecord(topic=topics.followups, key="sweep", value=f"{count_now}".encode())]
+
+    group = infra.unique("g")
+    consumer = loop(
+        ProbeHandler(topics.journeys),
+        topics,
+        producer,
+        probe_sessions,
+        group,
+        jobs=[Job("sweep", timedelta(hours=1), sweep)],
+    )
+
+    async def swept() -> bool:
+        return bool(ran)
+
+    await run_until(consumer, swept)
+    [published] = await infra.read_topic(topics.followups, expect=1, settle_s=0.5)
+    assert (published.key, published.value) == (b"sweep", b"0")
+    async with probe_sessions() as session:
+        row = (await session.execute(text("SELECT last_success_at, runs FROM jobs"))).one()
+    assert (row.last_success_at, row.runs) == (ran[0], 1)

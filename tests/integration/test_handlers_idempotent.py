@@ -15,12 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.attribution.crediting import Attributor
 from services.feedback.cases import CaseKeeper
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
+from services.sessionizer.metrics import SessionizerMetrics
 from services.sessionizer.sessions import SessionRules
+from services.sessionizer.tables import JOBS, OUTBOX
 from services.sessionizer.touchpoints import EventRoles
-from shared.consumer import BatchHandler, Delivery
+from shared.broker import Record
 from shared.events import Conversion, Credit, JourneyRecord, Touchpoint
-from shared.metrics import SessionizerMetrics
 from shared.producer import OutgoingRecord
+from shared.routes import Delivery, Handler, Work
+from shared.service import utc_now
+from shared.store import SqlTransaction
 from tests.factories import event
 
 JourneyRecordAdapter: TypeAdapter[Touchpoint | Conversion] = TypeAdapter(JourneyRecord)
@@ -43,14 +47,19 @@ def builder() -> JourneyBuilder:
 
 
 def delivered(values: Sequence[Any]) -> list[Delivery[Any]]:
-    return [Delivery(value, "t", 0, offset) for offset, value in enumerate(values)]
+    return [
+        Delivery(value, Record(topic="t", partition=0, offset=offset, key=None, value=None))
+        for offset, value in enumerate(values)
+    ]
 
 
 async def apply(
-    sessions: async_sessionmaker[AsyncSession], handler: BatchHandler[Any], items: Sequence[Any]
+    sessions: async_sessionmaker[AsyncSession], handler: Handler[Any], items: Sequence[Any]
 ) -> Sequence[OutgoingRecord]:
+    """One batch in one transaction, as the consumer loop applies it."""
     async with sessions() as session, session.begin():
-        return await handler(session, delivered(items))
+        tx = SqlTransaction(session, outbox_table=OUTBOX, jobs_table=JOBS)
+        return await handler(Work(tx=tx, now=utc_now()), delivered(items))
 
 
 async def snapshot(sessions: async_sessionmaker[AsyncSession], schema: str) -> dict[str, Any]:
