@@ -90,7 +90,14 @@ class DatabaseSettings(Group):
             return data
         return {
             **data,
-            "url": url.set(password=None).render_as_string(hide_password=False),
+            "url": URL.create(
+                url.drivername,
+                username=url.username,
+                host=url.host,
+                port=url.port,
+                database=url.database,
+                query=url.query,
+            ).render_as_string(hide_password=False),
             "password": data.get("password") or SecretStr(str(url.password)),
         }
 

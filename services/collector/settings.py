@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from services.collector.addresses import parse_networks
 from shared.settings import (
     ENV_CONFIG,
     DatabaseSettings,
+    Group,
     HttpSettings,
     KafkaSettings,
     LogSettings,
@@ -19,7 +20,7 @@ from shared.settings import (
 )
 
 
-class LimitSettings(BaseModel):
+class LimitSettings(Group):
     """Segment's published limits by default."""
 
     max_event_bytes: int = 32 * 1024
@@ -28,7 +29,7 @@ class LimitSettings(BaseModel):
     max_json_depth: int = 32
 
 
-class RateLimitSettings(BaseModel):
+class RateLimitSettings(Group):
     """Token buckets, per collector process; a rate of 0 disables that limit. See the README for
     why these defaults (Segment asks for at most 1,000 requests/s per workspace)."""
 
@@ -40,7 +41,7 @@ class RateLimitSettings(BaseModel):
     max_tracked_ips: int = Field(default=100_000, ge=1)
 
 
-class SpoolSettings(BaseModel):
+class SpoolSettings(Group):
     """Where acknowledged events wait while Kafka cannot take them (one directory per process)."""
 
     dir: Path = Path(".run/collector-spool")
@@ -53,7 +54,7 @@ class SpoolSettings(BaseModel):
     stop_timeout_s: float = 5.0
 
 
-class DedupeSettings(BaseModel):
+class DedupeSettings(Group):
     max_ids: int = 200_000
     window_s: float = 600.0
 
