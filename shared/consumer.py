@@ -224,7 +224,12 @@ class BatchConsumer:
 
     async def _apply(self, tx: Transaction, items: Sequence[Item]) -> Applied:
         """Every route's handler over its part of ``items``, in route order."""
-        work = Work(tx=tx, now=self._parts.clock(), observe_stage=self._observe_stage)
+        work = Work(
+            tx=tx,
+            now=self._parts.clock(),
+            observe_stage=self._observe_stage,
+            observe_rows=self._observe_rows,
+        )
         outputs: list[OutgoingRecord] = []
         for route in self._routes.values():
             deliveries = [delivery for owner, delivery in items if owner is route]
@@ -288,6 +293,9 @@ class BatchConsumer:
 
     def _observe_stage(self, stage: str, seconds: float) -> None:
         self._metrics.stage_duration.labels(stage).observe(seconds)
+
+    def _observe_rows(self, table: str, rows: int) -> None:
+        self._metrics.rows_written.labels(table).observe(rows)
 
     def _timed(self, stage: str) -> _StageTimer:
         return _StageTimer(self._observe_stage, stage)

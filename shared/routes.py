@@ -46,6 +46,7 @@ class Delivery(Generic[T_co]):
 
 
 StageObserver = Callable[[str, float], None]
+RowsObserver = Callable[[str, int], None]
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Work:
     tx: Transaction
     now: datetime
     observe_stage: StageObserver = field(default=lambda _stage, _seconds: None)
+    observe_rows: RowsObserver = field(default=lambda _table, _rows: None)
     rejected: list[tuple[Record, str, str]] = field(default_factory=list)
     committed: list[Callable[[], None]] = field(default_factory=list)
 
@@ -72,6 +74,10 @@ class Work:
         """In-memory state (caches) changes only once the transaction committed: a batch
         rolled back, or retried in parts, must not leave it ahead of the database."""
         self.committed.append(callback)
+
+    def wrote(self, table: str, rows: int) -> None:
+        """Reports one bulk statement's row count (``rows_per_statement{table}``)."""
+        self.observe_rows(table, rows)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
