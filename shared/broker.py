@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from shared.errors import DependencyDown
@@ -78,6 +78,19 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # untyped bas
         await self._listener.on_assigned([Partition(tp.topic, tp.partition) for tp in assigned])
 
 
+def record_of(raw: ConsumerRecord) -> Record:
+    """aiokafka's record as the loop sees it."""
+    return Record(
+        topic=raw.topic,
+        partition=raw.partition,
+        offset=raw.offset,
+        key=raw.key,
+        value=raw.value,
+        timestamp_ms=raw.timestamp,
+        headers=tuple(raw.headers or ()),
+    )
+
+
 class KafkaBroker:
     """The port on aiokafka: a consumer group member with manual commits."""
 
@@ -105,18 +118,7 @@ class KafkaBroker:
     async def fetch(self, *, timeout_ms: int, max_records: int) -> Fetched:
         batch = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
         return {
-            Partition(tp.topic, tp.partition): [
-                Record(
-                    topic=r.topic,
-                    partition=r.partition,
-                    offset=r.offset,
-                    key=r.key,
-                    value=r.value,
-                    timestamp_ms=r.timestamp,
-                    headers=tuple(r.headers or ()),
-                )
-                for r in records
-            ]
+            Partition(tp.topic, tp.partition): [record_of(r) for r in records]
             for tp, records in batch.items()
             if records
         }

@@ -39,7 +39,7 @@ def test_settings_cannot_change_once_built() -> None:
     with pytest.raises(ValidationError, match="frozen"):
         settings.sessionizer.session_timeout_minutes = 5  # type: ignore[misc]
     with pytest.raises(ValidationError, match="frozen"):
-        settings.database = DatabaseSettings()  # type: ignore[misc]
+        settings.database = DatabaseSettings()
     collector = CollectorSettings()
     with pytest.raises(ValidationError, match="frozen"):
         collector.collector.limits.max_event_bytes = 1  # type: ignore[misc]
