@@ -1,0 +1,224 @@
+"""Commands on one case: open, attach, assign, acknowledge, note, resolve, reopen, escalate,
+mark recovered. Pure: each returns a ``Change``; an impossible one raises ``CaseConflict``.
+
+Commands that would change nothing (the same response twice, the same owner, an SLA level
+already recorded) return the case unchanged with no events, so redelivery is harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.feedback.case import (
+    ACTIVE,
+    Case,
+    Change,
+    Resolution,
+    Signal,
+    advance,
+    conflict,
+    record,
+    union,
+)
+from services.feedback.sla import WARNING, SlaDue, recorded_level, running
+from shared.errors import BadInput
+
+MAX_TEXT = 10_000
+
+
+def open_case(
+    case_id: str,
+    signal: Signal,
+    *,
+    person_id: str,
+    at: datetime,
+    previous_case_id: str | None = None,
+) -> Change:
+    """A new case; its SLA clocks start ``at`` (when the case opens, not when the feedback was
+    given: an old offline survey imported today is not overdue on arrival)."""
+    case = Case(
+        case_id=case_id,
+        person_id=person_id,
+        status="open",
+        priority=signal.priority,
+        sla_priority=signal.priority,
+        queue=signal.queue,
+        summary=signal.summary,
+        opened_at=at,
+        clock_started_at=at,
+        updated_at=at,
+        response_ids=(signal.message_id,),
+        themes=signal.themes,
+        previous_case_id=previous_case_id,
+    )
+    return Change(case, (record(case, "opened", at, **_signal_detail(signal)),))
+
+
+def attach(case: Case, signal: Signal, *, at: datetime) -> Change:
+    """Another negative response of the person: the most urgent priority (and its queue) wins."""
+    _require(case, "attach a response to", ACTIVE)
+    if signal.message_id in case.response_ids:
+        return Change(case)
+    urgent = signal.priority < case.priority
+    after = advance(
+        case,
+        at,
+        priority=min(case.priority, signal.priority),
+        sla_priority=min(case.sla_priority, signal.priority),
+        queue=signal.queue if urgent else case.queue,
+        summary=signal.summary,
+        response_ids=(*case.response_ids, signal.message_id),
+        themes=union(case.themes, signal.themes),
+    )
+    return Change(after, (record(after, "attached", at, **_signal_detail(signal)),))
+
+
+def assign(case: Case, owner: str, *, at: datetime, by: str | None = None) -> Change:
+    _require(case, "assign", ACTIVE)
+    owner = _text(owner, "owner")
+    if owner == case.owner:
+        return Change(case)
+    after = advance(case, at, owner=owner)
+    return Change(after, (record(after, "assigned", at, by, owner=owner, previous=case.owner),))
+
+
+def acknowledge(
+    case: Case, *, at: datetime, by: str | None = None, note: str | None = None
+) -> Change:
+    """First contact with the customer: stops the first-contact clock."""
+    _require(case, "acknowledge", ("open",))
+    after = advance(
+        case,
+        at,
+        status="acknowledged",
+        acknowledged_at=at,
+        first_contact_at=case.first_contact_at or at,
+    )
+    detail = {"note": _text(note, "note")} if note is not None else {}
+    return Change(after, (record(after, "acknowledged", at, by, **detail),))
+
+
+def add_note(case: Case, text: str, *, at: datetime, by: str | None = None) -> Change:
+    _require(case, "add a note to", (*ACTIVE, "resolved"))
+    after = advance(case, at)
+    return Change(after, (record(after, "noted", at, by, note=_text(text, "note")),))
+
+
+def resolve(
+    case: Case,
+    *,
+    note: str,
+    root_cause: str,
+    recovered: bool | None,
+    at: datetime,
+    by: str | None = None,
+    survey: bool = False,
+) -> Change:
+    """Closes the loop: a resolution (note, root cause, recovered?) and a close-the-loop event
+    asking to tell the customer, with a follow-up survey when ``survey``. Resolving a case never
+    acknowledged counts as its first contact."""
+    _require(case, "resolve", ACTIVE)
+    resolution = Resolution(
+        note=_text(note, "note"),
+        root_cause=_text(root_cause, "root_cause"),
+        recovered=recovered,
+        at=at,
+        by=by,
+    )
+    after = advance(
+        case,
+        at,
+        status="resolved",
+        resolution=resolution,
+        recovered=recovered,
+        acknowledged_at=case.acknowledged_at or at,
+        first_contact_at=case.first_contact_at or at,
+    )
+    events = [] if case.acknowledged_at else [record(after, "acknowledged", at, by)]
+    resolved = {"note": resolution.note, "root_cause": resolution.root_cause}
+    events.append(record(after, "resolved", at, by, recovered=recovered, **resolved))
+    loop = {"queue": case.queue, "owner": case.owner, "root_cause": resolution.root_cause}
+    events.append(record(after, "close_the_loop", at, by, survey=survey, **loop))
+    return Change(after, tuple(events))
+
+
+def reopen(case: Case, *, reason: str, at: datetime, by: str | None = None) -> Change:
+    """Back to open with the same owner; the SLA clocks and levels start again."""
+    _require(case, "reopen", ("resolved",))
+    after = advance(
+        case,
+        at,
+        status="open",
+        clock_started_at=at,
+        acknowledged_at=None,
+        resolution=None,
+        recovered=None,
+        reopen_count=case.reopen_count + 1,
+        first_contact_level=0,
+        resolve_level=0,
+    )
+    detail = {"reason": _text(reason, "reason"), "reopen_count": after.reopen_count}
+    return Change(after, (record(after, "reopened", at, by, **detail),))
+
+
+def escalate(case: Case, due: SlaDue, *, at: datetime) -> Change:
+    """Records an SLA level; an escalation raises the priority by one per ladder step crossed
+    (to P1 at most). A level already recorded, or a clock that stopped, changes nothing."""
+    old = recorded_level(case, due.clock)
+    if due.clock not in running(case) or due.level <= old:
+        return Change(case)
+    level_field = f"{due.clock}_level"
+    if due.kind == "warning":
+        after = advance(case, at, **{level_field: due.level})
+        return Change(after, (record(after, "sla_warning", at, **_due_detail(due)),))
+    crossed = due.level - max(old, WARNING)
+    priority = max(1, case.priority - crossed)
+    after = advance(case, at, priority=priority, **{level_field: due.level})
+    detail = {**_due_detail(due), "from_level": old, "priority_before": case.priority}
+    return Change(after, (record(after, "escalated", at, priority=priority, **detail),))
+
+
+def mark_recovered(case: Case, *, message_id: str, at: datetime) -> Change:
+    """A later response shows the customer won back (a recovery survey or organic feedback)."""
+    _require(case, "mark recovered", ("resolved",))
+    if case.recovered:
+        return Change(case)
+    after = advance(case, at, recovered=True)
+    return Change(after, (record(after, "recovered", at, message_id=message_id),))
+
+
+def _require(case: Case, command: str, allowed: tuple[Any, ...]) -> None:
+    if case.status not in allowed:
+        raise conflict(case, command, allowed=allowed)
+
+
+def _text(value: str | None, field: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise BadInput(f"{field} must not be empty", field=field)
+    if len(text) > MAX_TEXT:
+        raise BadInput(f"{field} is longer than {MAX_TEXT} characters", field=field)
+    return text
+
+
+def _signal_detail(signal: Signal) -> dict[str, Any]:
+    return {
+        "message_id": signal.message_id,
+        "occurred_at": signal.occurred_at.isoformat(),
+        "priority": signal.priority,
+        "queue": signal.queue,
+        "summary": signal.summary,
+        "reasons": list(signal.reasons),
+        "themes": list(signal.themes),
+    }
+
+
+def _due_detail(due: SlaDue) -> dict[str, Any]:
+    return {
+        "clock": due.clock,
+        "level": due.level,
+        "notify": due.notify,
+        "deadline": due.deadline.isoformat(),
+        "due_at": due.due_at.isoformat(),
+    }
