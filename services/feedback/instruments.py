@@ -232,7 +232,7 @@ def _response(
         public=_public(props, instrument),
         occurred_at=event.timestamp,
         identifiers=identifiers_of(event),
-        language=_label(props.get("language")),
+        language=language_of(event),
         survey_id=_id(props.get("survey_id")),
         case_id=_id(props.get("case_id")),
     )
@@ -253,6 +253,13 @@ def _public(props: dict[str, Any], instrument: Instrument) -> bool:
 
 def _label(value: object) -> str | None:
     return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def language_of(event: TrackingEvent) -> str | None:
+    """The language the sender declared: ``properties.language``, else ``context.locale``,
+    reduced to its primary subtag (``fr-FR`` → ``fr``); a hint for the text classifier."""
+    declared = _label(event.properties.get("language")) or _label(event.context.get("locale"))
+    return declared.replace("_", "-").split("-")[0] if declared else None
 
 
 def _id(value: object) -> str | None:

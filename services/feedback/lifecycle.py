@@ -7,6 +7,7 @@ already recorded) return the case unchanged with no events, so redelivery is har
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from services.feedback.case import (
     ACTIVE,
     Case,
     Change,
+    EventKind,
     Resolution,
     Signal,
     advance,
@@ -162,21 +164,40 @@ def reopen(case: Case, *, reason: str, at: datetime, by: str | None = None) -> C
     return Change(after, (record(after, "reopened", at, by, **detail),))
 
 
-def escalate(case: Case, due: SlaDue, *, at: datetime) -> Change:
-    """Records an SLA level; an escalation raises the priority by one per ladder step crossed
-    (to P1 at most). A level already recorded, or a clock that stopped, changes nothing."""
-    old = recorded_level(case, due.clock)
-    if due.clock not in running(case) or due.level <= old:
+def escalate(case: Case, dues: Sequence[SlaDue], *, at: datetime) -> Change:
+    """Records the SLA levels ``sla.due`` found on this case, in one version. An escalation
+    raises the priority by one per ladder step crossed (to 1 at most). A due computed from
+    another version of the case (it changed since), for a clock that stopped or a level already
+    recorded changes nothing: the next run recomputes it."""
+    fresh = _fresh(case, dues)
+    if not fresh:
         return Change(case)
-    level_field = f"{due.clock}_level"
-    if due.kind == "warning":
-        after = advance(case, at, **{level_field: due.level})
-        return Change(after, (record(after, "sla_warning", at, **_due_detail(due)),))
-    crossed = due.level - max(old, WARNING)
-    priority = max(1, case.priority - crossed)
-    after = advance(case, at, priority=priority, **{level_field: due.level})
-    detail = {**_due_detail(due), "from_level": old, "priority_before": case.priority}
-    return Change(after, (record(after, "escalated", at, priority=priority, **detail),))
+    priority, levels = case.priority, {}
+    found: list[tuple[EventKind, dict[str, Any]]] = []
+    for due in fresh:
+        old = recorded_level(case, due.clock)
+        levels[f"{due.clock}_level"] = due.level
+        if due.kind == "warning":
+            found.append(("sla_warning", _due_detail(due)))
+            continue
+        before, priority = priority, max(1, priority - (due.level - max(old, WARNING)))
+        detail = {"from_level": old, "priority_before": before, "priority": priority}
+        found.append(("escalated", {**_due_detail(due), **detail}))
+    after = advance(case, at, priority=priority, **levels)
+    return Change(after, tuple(record(after, kind, at, **detail) for kind, detail in found))
+
+
+def _fresh(case: Case, dues: Sequence[SlaDue]) -> list[SlaDue]:
+    """The highest due per clock that still applies to this very version of the case."""
+    best: dict[str, SlaDue] = {}
+    for due in dues:
+        if due.case_id != case.case_id or due.version != case.version:
+            continue
+        if due.clock not in running(case) or due.level <= recorded_level(case, due.clock):
+            continue
+        if due.clock not in best or due.level > best[due.clock].level:
+            best[due.clock] = due
+    return list(best.values())
 
 
 def mark_recovered(case: Case, *, message_id: str, at: datetime) -> Change:

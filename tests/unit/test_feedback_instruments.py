@@ -176,3 +176,12 @@ def test_inconsistent_cuts_are_refused(cuts: dict[str, int]) -> None:
 def test_cuts_outside_the_scale_are_refused() -> None:
     with pytest.raises(ValidationError, match="ces bands must lie within its scale 1-7"):
         Bands(ces=Cuts(negative_max=3, positive_min=8, recovered_min=8))
+
+
+def test_the_declared_language_is_reduced_to_its_primary_subtag() -> None:
+    assert read("NPS Submitted", score=3, language="fr-FR").language == "fr"
+    localised = track("NPS Submitted", score=3).model_copy(update={"context": {"locale": "en_GB"}})
+    response = response_of(localised, bands=BANDS)
+    assert response is not None
+    assert response.language == "en"
+    assert read("NPS Submitted", score=3).language is None

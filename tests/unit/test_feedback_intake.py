@@ -156,7 +156,7 @@ def test_a_merged_case_keeps_the_higher_sla_levels_so_no_step_fires_twice() -> N
         for d in due([absorbed], T0 + 20 * timedelta(hours=1), policy=sla)
         if d.clock == "first_contact"
     ]
-    absorbed = escalate(absorbed, warning, at=T0 + 20 * timedelta(hours=1)).case
+    absorbed = escalate(absorbed, [warning], at=T0 + 20 * timedelta(hours=1)).case
     kept, _ = merge(case_of("p1", "m1", priority=2, days=0.5), absorbed, at=T0 + DAY * 0.9)
     assert kept.case.first_contact_level == 1
     assert all(d.level > 1 for d in due([kept.case], T0 + DAY * 0.95, policy=sla))

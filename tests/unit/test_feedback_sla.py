@@ -21,11 +21,12 @@ def case(priority: int = 2) -> Case:
 
 
 def tick(cases: dict[str, Case], now: datetime, policy: SlaPolicy = DEFAULT) -> list[CaseEvent]:
-    """One run of the scheduled job: what is due at ``now``, applied."""
+    """One run of the scheduled job: what is due at ``now``, applied case by case."""
+    found = due(cases.values(), now, policy=policy)
     events: list[CaseEvent] = []
-    for item in due(cases.values(), now, policy=policy):
-        change = escalate(cases[item.case_id], item, at=now)
-        cases[item.case_id] = change.case
+    for case_id in dict.fromkeys(item.case_id for item in found):
+        change = escalate(cases[case_id], found, at=now)
+        cases[case_id] = change.case
         events.extend(change.events)
     return events
 
@@ -99,9 +100,12 @@ def test_first_contact_stops_its_clock_and_the_resolve_clock_runs_on() -> None:
     assert summary(tick(cases, T0 + 120 * HOUR)) == [("escalated", "resolve", 2)]
 
 
-def test_both_clocks_can_be_due_in_one_tick() -> None:
-    events = tick({"case-1": case(priority=2)}, T0 + 5 * 24 * HOUR)
-    assert summary(events) == [("escalated", "first_contact", 3), ("escalated", "resolve", 2)]
+def test_both_clocks_can_be_due_in_one_tick_and_apply_in_one_version() -> None:
+    cases = {"case-1": case(priority=3)}
+    events = tick(cases, T0 + 10 * 24 * HOUR)
+    assert summary(events) == [("escalated", "first_contact", 2), ("escalated", "resolve", 2)]
+    assert [e.detail["priority"] for e in events] == [2, 1]
+    assert {e.version for e in events} == {cases["case-1"].version} == {2}
 
 
 def test_resolved_and_merged_cases_have_nothing_due() -> None:
@@ -111,9 +115,18 @@ def test_resolved_and_merged_cases_have_nothing_due() -> None:
 
 def test_a_due_computed_before_the_first_contact_changes_nothing_after_it() -> None:
     open_one = case(priority=2)
-    (stale,) = [d for d in due([open_one], T0 + 19 * HOUR, policy=DEFAULT)]
+    stale = due([open_one], T0 + 19 * HOUR, policy=DEFAULT)
     contacted = acknowledge(open_one, at=T0 + 19 * HOUR).case
     assert not escalate(contacted, stale, at=T0 + 19 * HOUR).changed
+
+
+def test_a_due_from_before_a_reopening_does_not_apply_to_the_new_cycle() -> None:
+    late = case(priority=2)
+    stale = due([late], T0 + 50 * HOUR, policy=DEFAULT)
+    done = resolve(late, note="n", root_cause="r", recovered=None, at=T0 + 50 * HOUR).case
+    again = reopen(done, reason="r", at=T0 + 51 * HOUR).case
+    assert not escalate(again, stale, at=T0 + 51 * HOUR).changed
+    assert again.first_contact_level == 0
 
 
 def test_reopening_starts_the_clocks_and_their_levels_again() -> None:
