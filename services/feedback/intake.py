@@ -56,7 +56,10 @@ def on_negative(
     at: datetime,
     policy: IntakePolicy,
 ) -> Change:
-    """``last`` is the person's most recent case (active or not), if any."""
+    """``last`` is the person's most recent case (active or not), if any. A response the case
+    already holds changes nothing (a redelivery must not reopen a resolved case)."""
+    if last is not None and signal.message_id in last.response_ids:
+        return Change(last)
     if last is not None and last.active:
         return attach(last, signal, at=at)
     if last is not None and last.status == "resolved" and _reopens(last, signal, policy):
@@ -105,6 +108,7 @@ def merge(survivor: Case, absorbed: Case, *, at: datetime) -> tuple[Change, Chan
         priority=urgent.priority,
         sla_priority=min(survivor.sla_priority, absorbed.sla_priority),
         queue=urgent.queue,
+        summary=urgent.summary,
         opened_at=min(survivor.opened_at, absorbed.opened_at),
         clock_started_at=min(survivor.clock_started_at, absorbed.clock_started_at),
         status="acknowledged" if "acknowledged" in (survivor.status, absorbed.status) else "open",

@@ -56,7 +56,7 @@ def _by_score(response: Response) -> list[tuple[Cause, str]]:
     if response.instrument in EMAIL_REASONS:
         return [("signal", EMAIL_REASONS[response.instrument])]
     if response.polarity == "negative":
-        return [("score", f"{response.instrument.upper()} {response.score} is {response.band}")]
+        return [("score", f"{response.instrument.upper()} {response.score} ({response.band})")]
     return []
 
 

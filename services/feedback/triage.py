@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -119,7 +119,8 @@ def repeat_reason(response: Response, history: History, policy: TriagePolicy) ->
     window = policy.repeat_window
     since = response.occurred_at - window
     if any(since <= at <= response.occurred_at for at in history.earlier_negatives):
-        return f"repeat negative within {window.days} days"
+        span = f"{window.days} days" if window % timedelta(days=1) == timedelta(0) else str(window)
+        return f"repeat negative within {span}"
     if history.unrecovered_case:
         return "last case was not recovered"
     return None

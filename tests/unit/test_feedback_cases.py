@@ -38,7 +38,7 @@ def signal(message_id: str = "m1", *, priority: int = 2, queue: str = "support")
         priority=priority,
         queue=queue,
         summary=f"NPS 3: {message_id}",
-        reasons=("NPS 3 is detractor",),
+        reasons=("NPS 3 (detractor)",),
         themes=("delivery",),
     )
 

@@ -88,6 +88,14 @@ def test_a_negative_soon_after_the_resolution_reopens_the_case() -> None:
     assert change.events[0].detail["reason"] == "new negative: summary m2"
 
 
+def test_a_redelivered_response_does_not_reopen_the_case_it_already_belongs_to() -> None:
+    done = resolved_case()
+    again = on_negative(
+        done, signal("m1"), new_case_id="new", person_id="p1", at=T0 + 2 * DAY, policy=POLICY
+    )
+    assert (again.case, again.events) == (done, ())
+
+
 def test_a_negative_after_the_reopen_window_opens_a_new_linked_case() -> None:
     done = resolved_case()
     fresh = receive(done, signal("m2", days=1 + 14.5))
@@ -193,7 +201,7 @@ def test_a_triaged_response_becomes_a_signal_with_all_its_reasons() -> None:
     made = signal_of(response, reading, negativity=negativity, triage=triaged)
     assert (made.priority, made.queue, made.themes) == (2, "delivery", ("delivery",))
     assert made.summary == "NPS 3: livraison en retard"
-    assert made.reasons[0] == "NPS 3 is detractor"
+    assert made.reasons[0] == "NPS 3 (detractor)"
     assert made.reasons[-1] == "route delivery: delivery"
 
 

@@ -81,7 +81,7 @@ def test_a_bad_score_is_negative_whatever_the_text_says() -> None:
     response = feedback("csat", 1, text="merci !")
     negativity = assess(response, verdict("positive", language="fr"), policy=POLICY)
     assert (negativity.negative, negativity.cause) == (True, "score")
-    assert negativity.reasons == ("CSAT 1 is negative",)
+    assert negativity.reasons == ("CSAT 1 (negative)",)
 
 
 def test_free_text_is_what_the_classifier_says_except_on_complaint_channels() -> None:

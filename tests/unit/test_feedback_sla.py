@@ -3,9 +3,11 @@ downtime, each step once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from services.feedback.case import Case, CaseEvent, Signal
+from services.feedback.intake import merge
 from services.feedback.lifecycle import acknowledge, escalate, open_case, reopen, resolve
 from services.feedback.policy import EscalationStep, PrioritySla, SlaPolicy
 from services.feedback.sla import deadline, due, next_due_at, outcome
@@ -110,7 +112,9 @@ def test_both_clocks_can_be_due_in_one_tick_and_apply_in_one_version() -> None:
 
 def test_resolved_and_merged_cases_have_nothing_due() -> None:
     done = resolve(case(), note="n", root_cause="r", recovered=None, at=T0 + HOUR).case
-    assert due([done], T0 + 1000 * HOUR, policy=DEFAULT) == []
+    other = replace(case(), case_id="case-2", person_id="p2")
+    _, gone = merge(case(), other, at=T0 + HOUR)
+    assert due([done, gone.case], T0 + 1000 * HOUR, policy=DEFAULT) == []
 
 
 def test_a_due_computed_before_the_first_contact_changes_nothing_after_it() -> None:
