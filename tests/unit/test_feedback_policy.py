@@ -25,18 +25,22 @@ def test_the_default_policy_round_trips_through_json() -> None:
     assert FeedbackPolicy.model_validate_json(policy.model_dump_json()) == policy
 
 
-def test_rules_sla_and_windows_are_read_from_the_environment(
+def test_rules_sla_windows_and_bands_are_read_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     rules = '[{"name": "everything", "when": {"instruments": ["nps"]}, "priority": 2}]'
     monkeypatch.setenv("FEEDBACK__POLICY__TRIAGE__RULES", rules)
     monkeypatch.setenv("FEEDBACK__POLICY__SLA__WARNING_RATIO", "0.5")
     monkeypatch.setenv("FEEDBACK__POLICY__INTAKE__REOPEN_WINDOW", "P7D")
+    zendesk = '{"negative_max": 3, "positive_min": 4, "recovered_min": 4}'
+    monkeypatch.setenv("FEEDBACK__POLICY__NEGATIVITY__BANDS__CSAT", zendesk)
     policy = FeedbackSettings().feedback.policy
     assert [(rule.name, rule.priority) for rule in policy.triage.rules] == [("everything", 2)]
     assert policy.triage.rules[0].when.instruments == ["nps"]
     assert policy.sla.warning_ratio == 0.5
     assert policy.intake.reopen_window == timedelta(days=7)
+    assert policy.negativity.bands.band("csat", 3) == "negative"
+    assert policy.negativity.bands.band("nps", 6) == "detractor"  # the other bands stay
 
 
 def test_a_rule_sending_to_an_unknown_queue_is_refused_by_name() -> None:
