@@ -28,6 +28,7 @@ from tests.factories import T0, feedback, verdict
 SEED = 20260301
 NOISE_MEANS = (0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 15.0, 40.0, 100.0)
 GROWTHS = ((8, 20), (8, 30), (2, 6), (2, 10), (1, 5), (0, 5), (40, 80))
+VALUE = CustomerValue()
 
 
 def poisson_draw(rng: random.Random, mean: float) -> int:
@@ -50,8 +51,7 @@ def naive_alert(observed: int, baseline: list[int], policy: SpikePolicy) -> bool
     return observed >= policy.min_count and 1 - below < policy.alpha
 
 
-def calibration(draws: int) -> None:
-    policy, rng = SpikePolicy(), random.Random(SEED)
+def false_alarms(draws: int, rng: random.Random, policy: SpikePolicy) -> None:
     print(f"false alarms per window, {draws} noise windows per mean (nominal alpha 0.1 %)")
     print(f"{'mean':>6} {'spike':>8} {'emerging':>9} {'naive':>8} {'naive/spike':>12}")
     for mean in NOISE_MEANS:
@@ -66,20 +66,20 @@ def calibration(draws: int) -> None:
         ratio = f"{naive / spikes:.1f}x" if spikes else "-"
         rates = f"{spikes / draws:>8.3%} {emerging / draws:>9.3%} {naive / draws:>8.3%}"
         print(f"{mean:>6} {rates} {ratio:>12}")
-    print(f"\ndetection of a jump, {draws // 4} trials each")
+
+
+def detection(trials: int, rng: random.Random, policy: SpikePolicy) -> None:
+    print(f"\ndetection of a jump, {trials} trials each")
     for base, jump in GROWTHS:
-        hits = [0, 0, 0]
-        for _ in range(draws // 4):
+        spikes = emerging = naive = 0
+        for _ in range(trials):
             baseline = [poisson_draw(rng, base) for _ in range(4)]
             kind = spike_test(jump, baseline, policy=policy).kind
-            hits[0] += kind == "spike"
-            hits[1] += kind == "emerging"
-            hits[2] += naive_alert(jump, baseline, policy)
-        n = draws // 4
-        print(
-            f"  {base:>3} -> {jump:<3} spike {hits[0] / n:6.1%}  emerging {hits[1] / n:6.1%}"
-            f"  naive {hits[2] / n:6.1%}"
-        )
+            spikes += kind == "spike"
+            emerging += kind == "emerging"
+            naive += naive_alert(jump, baseline, policy)
+        rates = f"spike {spikes / trials:6.1%}  emerging {emerging / trials:6.1%}"
+        print(f"  {base:>3} -> {jump:<3} {rates}  naive {naive / trials:6.1%}")
 
 
 def per_item(label: str, items: int, work: Callable[[], object]) -> None:
@@ -92,29 +92,23 @@ def per_item(label: str, items: int, work: Callable[[], object]) -> None:
 def costs(items: int) -> None:
     policy = FeedbackPolicy()
     responses = [feedback("nps", i % 11, text="x") for i in range(items)]
-    readings = [
-        verdict(themes=("delivery",), intents=("churn",) if i % 7 == 0 else ())
-        for i in range(items)
-    ]
-    value, history = CustomerValue(), History()
-
-    def classify() -> None:
-        for response, reading in zip(responses, readings, strict=True):
-            if assess(response, reading, policy=policy.negativity).negative:
-                triage(response, reading, value=value, history=history, policy=policy.triage)
-
+    churn = verdict(themes=("delivery",), intents=("churn",))
+    readings = [churn if i % 7 == 0 else verdict(themes=("delivery",)) for i in range(items)]
     cases = [_case(i) for i in range(items)]
     rng = random.Random(SEED)
     series = [
         ([poisson_draw(rng, 8) for _ in range(4)], poisson_draw(rng, 8)) for _ in range(items)
     ]
+
+    def classify() -> None:
+        for response, reading in zip(responses, readings, strict=True):
+            if assess(response, reading, policy=policy.negativity).negative:
+                triage(response, reading, value=VALUE, history=History(), policy=policy.triage)
+
     print("\ncost of the pure steps (one core)")
     per_item("negativity + triage per response", items, classify)
-    per_item(
-        "sla.due per active case",
-        items,
-        lambda: due(cases, T0 + timedelta(hours=30), policy=policy.sla),
-    )
+    later = T0 + timedelta(hours=30)
+    per_item("sla.due per active case", items, lambda: due(cases, later, policy=policy.sla))
     per_item(
         "spike_test per theme window",
         items,
@@ -128,7 +122,9 @@ def _case(index: int) -> Case:
 
 
 def main() -> None:
-    calibration(draws=20_000)
+    rng, policy = random.Random(SEED), SpikePolicy()
+    false_alarms(20_000, rng, policy)
+    detection(5_000, rng, policy)
     costs(items=20_000)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from services.feedback.case import (
     ACTIVE,
     Case,
+    CaseEvent,
     Change,
     EventKind,
     Resolution,
@@ -121,13 +122,8 @@ def resolve(
     asking to tell the customer, with a follow-up survey when ``survey``. Resolving a case never
     acknowledged counts as its first contact."""
     _require(case, "resolve", ACTIVE)
-    resolution = Resolution(
-        note=_text(note, "note"),
-        root_cause=_text(root_cause, "root_cause"),
-        recovered=recovered,
-        at=at,
-        by=by,
-    )
+    note, root_cause = _text(note, "note"), _text(root_cause, "root_cause")
+    resolution = Resolution(note, root_cause, recovered, at, by)
     after = advance(
         case,
         at,
@@ -137,12 +133,19 @@ def resolve(
         acknowledged_at=case.acknowledged_at or at,
         first_contact_at=case.first_contact_at or at,
     )
-    events = [] if case.acknowledged_at else [record(after, "acknowledged", at, by)]
-    resolved = {"note": resolution.note, "root_cause": resolution.root_cause}
-    events.append(record(after, "resolved", at, by, recovered=recovered, **resolved))
-    loop = {"queue": case.queue, "owner": case.owner, "root_cause": resolution.root_cause}
-    events.append(record(after, "close_the_loop", at, by, survey=survey, **loop))
-    return Change(after, tuple(events))
+    return Change(after, _resolution_events(case, after, resolution, survey=survey))
+
+
+def _resolution_events(
+    before: Case, after: Case, resolution: Resolution, *, survey: bool
+) -> tuple[CaseEvent, ...]:
+    at, by, cause = resolution.at, resolution.by, resolution.root_cause
+    events = [] if before.acknowledged_at else [record(after, "acknowledged", at, by)]
+    detail = {"note": resolution.note, "root_cause": cause, "recovered": resolution.recovered}
+    events.append(record(after, "resolved", at, by, **detail))
+    loop = {"survey": survey, "queue": before.queue, "owner": before.owner, "root_cause": cause}
+    events.append(record(after, "close_the_loop", at, by, **loop))
+    return tuple(events)
 
 
 def reopen(case: Case, *, reason: str, at: datetime, by: str | None = None) -> Change:

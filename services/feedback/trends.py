@@ -131,7 +131,6 @@ def binomial_tail(observed: int, trials: int, share: float) -> float:
         return 0.0
     if share >= 1:
         return 1.0
-    odds = share / (1 - share)
     log_term = (
         math.lgamma(trials + 1)
         - math.lgamma(observed + 1)
@@ -139,22 +138,32 @@ def binomial_tail(observed: int, trials: int, share: float) -> float:
         + observed * math.log(share)
         + (trials - observed) * math.log1p(-share)
     )
-    term = math.exp(log_term)
+    odds = share / (1 - share)
     if observed > trials * share:  # upper terms shrink from here on
-        total, k = term, observed
-        while k < trials and term > total * 1e-17:
-            term *= (trials - k) / (k + 1) * odds
-            k += 1
-            total += term
-        return min(total, 1.0)
-    below, k = 0.0, observed  # P(X < observed), downwards from observed - 1
+        return min(_upper(math.exp(log_term), observed, trials, odds), 1.0)
+    return max(0.0, 1.0 - _lower(math.exp(log_term), observed, trials, odds))
+
+
+def _upper(term: float, k: int, trials: int, odds: float) -> float:
+    """Sum of the pmf from k (whose term is given) to trials."""
+    total = term
+    while k < trials and term > total * 1e-17:
+        term *= (trials - k) / (k + 1) * odds
+        k += 1
+        total += term
+    return total
+
+
+def _lower(term: float, k: int, trials: int, odds: float) -> float:
+    """Sum of the pmf below k (whose term is given), downwards from k - 1."""
+    below = 0.0
     while k > 0:
         term *= k / (trials - k + 1) / odds
         k -= 1
         below += term
         if term < below * 1e-17:
             break
-    return max(0.0, 1.0 - below)
+    return below
 
 
 def spike_test(
