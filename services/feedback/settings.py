@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from services.feedback.policy import FeedbackPolicy
 from shared.settings import ConsumerOptions, ConsumerSettings, ServiceSettings
 
 
@@ -15,6 +16,8 @@ class FeedbackConsumer(ConsumerSettings):
 class FeedbackOptions(ConsumerOptions):
     port: int = 8003
     consumer: FeedbackConsumer = Field(default_factory=FeedbackConsumer)
+    # Negativity, triage rules, SLA, reopen/recovery windows, spike test: FEEDBACK__POLICY__….
+    policy: FeedbackPolicy = Field(default_factory=FeedbackPolicy)
 
 
 class FeedbackSettings(ServiceSettings):
