@@ -85,7 +85,10 @@ class Markov:
         return markov.solve(counts, order=self.order)
 
     def fit(self, counts: Mapping[Transition, Tally]) -> ChannelFit:
-        solution = self.solve(counts)
+        return self.fit_of(self.solve(counts))
+
+    @staticmethod
+    def fit_of(solution: markov.MarkovSolution) -> ChannelFit:
         return ChannelFit(
             scores=solution.removal_effects,
             value_scores=solution.value_removal_effects,
@@ -122,7 +125,10 @@ class Shapley:
         )
 
     def fit(self, counts: Mapping[ChannelSet, Tally]) -> ChannelFit:
-        solution = self.solve(counts)
+        return self.fit_of(self.solve(counts))
+
+    @staticmethod
+    def fit_of(solution: shapley.ShapleySolution) -> ChannelFit:
         errors = {} if solution.exact else solution.standard_errors
         return ChannelFit(
             scores=solution.values,

@@ -37,6 +37,7 @@ Matrix = npt.NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True)
 class MarkovSolution:
+    order: int
     conversion_probability: float  # P(convert) from (start)
     removal_effects: dict[str, float]  # per channel: share of conversions lost without it
     value_removal_effects: dict[str, float]  # the same for the expected conversion value
@@ -83,6 +84,7 @@ def solve(counts: Mapping[Transition, Tally], *, order: int = 1) -> MarkovSoluti
         converting, valued = _visits_by_removal(chain, channels)
     probability, expected = _baseline(chain)
     return MarkovSolution(
+        order=order,
         conversion_probability=probability,
         removal_effects=_ratios(converting, probability),
         value_removal_effects=_ratios(valued, expected),
