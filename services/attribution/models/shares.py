@@ -1,8 +1,9 @@
 """Money: how one conversion's revenue and its one conversion are cut into credits.
 
-Pure functions over plain data. Revenue and weight splits round (to 1/10000 and 1/1000000) and
-give the remainder to one share (``split``: the last; ``apportion``: the last with any weight), so
-the credits of a conversion always add up to its revenue and to one conversion exactly.
+Pure functions over plain data. Revenue and weight splits round (to 1/10000 and 1/1000000) so
+that the credits of a conversion always add up to its revenue and to one conversion exactly:
+``split`` (the current consumer's) gives the remainder to the last share, ``apportion`` (the path
+and fitted models') rounds running totals, so no share goes below zero.
 """
 
 from __future__ import annotations
@@ -75,27 +76,26 @@ def split(revenue: Decimal, touchpoints: Sequence[TouchpointView], model: Model)
 def apportion(revenue: Decimal, weights: Sequence[float]) -> list[Portion]:
     """``revenue`` and one conversion cut by a model's float weights (which sum to 1).
 
-    Unlike ``split``, the remainder goes to the last touch with a positive weight: a model that
-    gives the latest touches nothing (first touch, W-shaped after the opportunity) must not hand
-    them a rounding cent. Touches that get neither weight nor revenue are left out.
+    The running totals are rounded, not each share: every share is then within one quantum of
+    its exact part and never below zero, a touch with no weight gets nothing (not even a
+    rounding remainder), and the last touch with a weight closes both sums exactly.
     """
-    if not weights:
-        raise ValueError("apportion needs at least one weight")
     decimals = [Decimal(repr(weight)) for weight in weights]
     positive = [index for index, weight in enumerate(decimals) if weight > 0]
     if not positive:
         raise ValueError(f"weights must include a positive one: {list(weights)}")
-    taker = positive[-1]
+    magnitude, sign = abs(revenue), (-1 if revenue < 0 else 1)
     portions: list[Portion] = []
-    revenue_left, weight_left = revenue, Decimal(1)
-    for index, weight in enumerate(decimals):
-        if index == taker:
-            continue
-        weight_share = weight.quantize(WEIGHT_QUANTUM)
-        amount = (revenue * weight).quantize(MONEY_QUANTUM)
-        revenue_left -= amount
-        weight_left -= weight_share
-        if weight_share or amount:
-            portions.append(Portion(index=index, weight=weight_share, revenue=amount))
-    portions.append(Portion(index=taker, weight=weight_left, revenue=revenue_left))
-    return sorted(portions, key=lambda portion: portion.index)
+    running = weight_before = amount_before = Decimal(0)
+    for index, weight in enumerate(decimals[: positive[-1] + 1]):
+        running += weight
+        if index == positive[-1]:
+            weight_to, amount_to = Decimal(1), magnitude
+        else:
+            weight_to = min(running.quantize(WEIGHT_QUANTUM), Decimal(1))
+            amount_to = min((magnitude * running).quantize(MONEY_QUANTUM), magnitude)
+        share, amount = weight_to - weight_before, amount_to - amount_before
+        weight_before, amount_before = weight_to, amount_to
+        if share or amount:
+            portions.append(Portion(index=index, weight=share, revenue=sign * amount))
+    return portions
