@@ -146,10 +146,12 @@ def _sampled(
 ) -> tuple[dict[str, float], dict[str, float], dict[str, float], dict[str, float]]:
     n = len(game.channels)
     rng = np.random.default_rng(seed)
+    by_mask = np.argsort(game.masks)
+    lookup = Lookup(game.masks[by_mask], _rates(game)[:, by_mask])
     marginals = np.zeros((orderings, 2, n))
     for sample in range(orderings):
         order = rng.permutation(n)
-        marginals[sample][:, order] = _marginals(game, order)
+        marginals[sample][:, order] = _marginals(game, lookup, order)
     mean = marginals.mean(axis=0)
     error = marginals.std(axis=0, ddof=1) / math.sqrt(orderings)
     return (
@@ -160,16 +162,19 @@ def _sampled(
     )
 
 
-def _marginals(game: Coalitions, order: npt.NDArray[np.int64]) -> Matrix:
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    masks: npt.NDArray[np.int64]  # the observed sets, sorted
+    rates: Matrix  # their two rates, in the same order
+
+
+def _marginals(game: Coalitions, lookup: Lookup, order: npt.NDArray[np.int64]) -> Matrix:
     """v(first j channels of ``order``) - v(first j-1), both games, channel by channel."""
     prefixes = np.cumsum(np.left_shift(1, order))  # the coalitions as the channels arrive
     left = game.masks[None, :] & prefixes[:, None]  # each population's set within each
-    sorted_at = np.argsort(game.masks)
-    known = game.masks[sorted_at]
-    found = np.minimum(np.searchsorted(known, left), len(known) - 1)
-    seen = known[found] == left  # a set never observed converts nothing
-    rates = _rates(game)[:, sorted_at][:, found] * seen
-    worth = (rates * game.paths[None, None, :]).sum(axis=2)
+    found = np.minimum(np.searchsorted(lookup.masks, left), len(lookup.masks) - 1)
+    seen = lookup.masks[found] == left  # a set never observed converts nothing
+    worth = (lookup.rates[:, found] * seen * game.paths).sum(axis=2)
     return np.diff(worth, axis=1, prepend=0.0)
 
 
