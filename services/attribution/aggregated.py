@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from services.attribution.models import (
+    CONVERSION,
+    NULL,
+    START,
     Allocation,
     ChannelFit,
     Markov,
@@ -29,6 +32,7 @@ from services.attribution.models.shapley import ShapleySolution
 from shared.errors import BadInput
 
 REQUIRED = ("path", "total_conversions")
+RESERVED = frozenset({START, CONVERSION, NULL})
 FITTED_REPORTS = ("markov", "markov_global", "shapley", "shapley_global")
 
 
@@ -69,6 +73,12 @@ def _path_of(row: dict[str, str], line: int, delimiter: str) -> AggregatedPath:
     if not any(channels) or not all(channels):
         raise BadInput(
             f"line {line}: path {row.get('path', '')!r} has an empty channel", field="path"
+        )
+    reserved = RESERVED.intersection(channels)
+    if reserved:
+        raise BadInput(
+            f"line {line}: {min(reserved)} names a state of the Markov chain, not a channel",
+            field="path",
         )
 
     def number(column: str) -> float:

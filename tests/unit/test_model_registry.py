@@ -30,6 +30,8 @@ def test_a_change_of_parameter_or_lookback_changes_the_key() -> None:
     default, longer = path_model("time_decay"), path_model("time_decay", {"half_life_days": 14.0})
     assert model_key(default) != model_key(longer)
     assert model_key(fitted_model("markov", {"order": 2})) == "markov.v1(order=2)"
+    # A whole number where a float goes is the same parameter, hence the same key.
+    assert model_key(path_model("time_decay", {"half_life_days": 7})) == model_key(default)
     week, month = timedelta(days=7), timedelta(days=30)
     assert restatement_key(default, lookback=week) != restatement_key(default, lookback=month)
     assert restatement_key(default, lookback=week).startswith(model_key(default))

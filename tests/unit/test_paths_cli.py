@@ -122,6 +122,7 @@ def test_the_table_shows_every_model_and_the_totals() -> None:
         ("path,total_conversions\na > > b,1\n", "line 2: path 'a > > b' has an empty channel"),
         ("path,total_conversions\na,-1\n", "line 2: total_conversions must be a number >= 0"),
         ("path,total_conversions,total_null\na,1,many\n", "line 2: total_null must be a number"),
+        ("path,total_conversions\na > (null),1\n", "line 2: (null) names a state of the Markov"),
     ],
 )
 def test_bad_files_are_refused_naming_what_to_fix(text: str, message: str) -> None:

@@ -26,6 +26,7 @@ from services.attribution.models.counts import (
 from services.attribution.models.fitted import Allocation, ChannelFit, Markov, Shapley
 from services.attribution.models.journey import Journey, Touch, Weights, journey_of
 from services.attribution.models.legacy import MODELS
+from services.attribution.models.markov import MarkovSolution
 from services.attribution.models.milestones import FullPath, WShaped
 from services.attribution.models.path import (
     FirstTouch,
@@ -45,6 +46,7 @@ from services.attribution.models.registry import (
     path_model,
     restatement_key,
 )
+from services.attribution.models.shapley import ShapleySolution
 from services.attribution.models.shares import (
     MONEY_QUANTUM,
     WEIGHT_QUANTUM,
@@ -77,11 +79,13 @@ __all__ = [
     "LastTouch",
     "Linear",
     "Markov",
+    "MarkovSolution",
     "Model",
     "PathModel",
     "Portion",
     "PositionBased",
     "Shapley",
+    "ShapleySolution",
     "Share",
     "Tally",
     "TimeDecay",

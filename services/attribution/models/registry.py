@@ -65,6 +65,7 @@ def _build(known: Mapping[str, type[M]], name: str, params: Mapping[str, Any]) -
     if name not in known:
         raise BadInput(f"unknown model {name!r}; known: {', '.join(sorted(known))}", field="model")
     model = known[name]
+    # The registry holds dataclasses only; the Protocol type cannot say so.
     accepted = {field.name for field in dataclasses.fields(model)}  # type: ignore[arg-type]
     unknown = sorted(set(params) - accepted)
     if unknown:
@@ -80,8 +81,8 @@ def _build(known: Mapping[str, type[M]], name: str, params: Mapping[str, Any]) -
 
 def model_key(model: PathModel | FittedModel) -> str:
     params = [
-        f"{field.name}={_text(getattr(model, field.name))}"
-        for field in dataclasses.fields(model)  # type: ignore[arg-type]
+        f"{field.name}={_text(getattr(model, field.name), declared=str(field.type))}"
+        for field in dataclasses.fields(model)  # type: ignore[arg-type]  # dataclasses only
     ]
     suffix = f"({','.join(params)})" if params else ""
     return f"{model.name}.v{model.version}{suffix}"
@@ -92,7 +93,9 @@ def restatement_key(model: PathModel | FittedModel, *, lookback: timedelta) -> s
     return f"{model_key(model)}@lookback={lookback.total_seconds():g}s"
 
 
-def _text(value: object) -> str:
+def _text(value: object, *, declared: str) -> str:
     if isinstance(value, tuple):
         return "|".join(str(item) for item in value)
-    return repr(value) if isinstance(value, float) else str(value)
+    if declared == "float" and isinstance(value, int | float):
+        return repr(float(value))  # 7 and 7.0 are one parameter, so one key
+    return str(value)
