@@ -4,6 +4,7 @@ computed here from the formula, not by the production code."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,9 @@ from services.attribution.models import (
     Touch,
     TouchpointView,
     WShaped,
+    apportion,
+    eligible,
+    journey_from,
     journey_of,
 )
 from shared.errors import BadInput
@@ -180,3 +184,20 @@ def test_the_consumers_three_models_give_the_path_models_weights(count: int) -> 
     ):
         legacy = [float(weight) for weight in MODELS[name](views)]
         close(model.weigh(journey), legacy)
+
+
+def test_a_stored_conversions_touchpoints_become_a_timed_journey_the_models_weigh() -> None:
+    views = [view("a", 40), view("b", 8), view("c", 1)]
+    window = eligible(views, converted_at=T0, lookback=timedelta(days=30))
+    journey = journey_from(window, converted_at=T0, lead_created=T0 - timedelta(days=2))
+    assert [touch.at for touch in journey.touches] == [
+        T0 - timedelta(days=8),
+        T0 - timedelta(days=1),
+    ]
+    weights = TimeDecay().weigh(journey)
+    assert weights == pytest.approx([1 / 3, 2 / 3])
+    portions = apportion(Decimal("90"), weights)
+    assert [(p.index, p.revenue) for p in portions] == [
+        (0, Decimal("30.0000")),
+        (1, Decimal("60.0000")),
+    ]

@@ -24,7 +24,7 @@ from services.attribution.models.counts import (
     states_of,
 )
 from services.attribution.models.fitted import Allocation, ChannelFit, Markov, Shapley
-from services.attribution.models.journey import Journey, Touch, Weights, journey_of
+from services.attribution.models.journey import Journey, Touch, Weights, journey_from, journey_of
 from services.attribution.models.legacy import MODELS
 from services.attribution.models.markov import MarkovSolution
 from services.attribution.models.milestones import FullPath, WShaped
@@ -98,6 +98,7 @@ __all__ = [
     "apportion",
     "eligible",
     "fitted_model",
+    "journey_from",
     "journey_of",
     "markov_contribution",
     "markov_counts",
