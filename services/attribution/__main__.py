@@ -1,11 +1,14 @@
-"""``python -m services.attribution``: credit conversions to touchpoints, serve the totals."""
+"""``python -m services.attribution``: credit conversions to touchpoints, serve the totals.
+``python -m services.attribution paths FILE``: attribute a file of aggregated paths (``cli.py``)."""
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 from pydantic import TypeAdapter
 
+from services.attribution import cli
 from services.attribution.api import attribution_router
 from services.attribution.crediting import Attributor
 from services.attribution.currency import load_rates
@@ -48,4 +51,6 @@ SERVICE = ConsumerService(
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["paths"]:
+        sys.exit(cli.main(sys.argv[2:]))
     SERVICE.main()
