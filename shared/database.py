@@ -42,9 +42,17 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# A transaction PostgreSQL rolled back to break a deadlock or a serialisation conflict between
+# concurrent transactions: the same transaction tried again succeeds.
+ROLLBACK_SQLSTATES = frozenset({"40001", "40P01"})
+
+
 def is_transient(exc: BaseException) -> bool:
-    """True for database failures a retry can cure: lost connections, a server going away."""
+    """True for database failures a retry can cure: lost connections, a server going away,
+    a transaction rolled back because it deadlocked with another."""
     if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if sqlstate(exc) in ROLLBACK_SQLSTATES:
         return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)
@@ -58,3 +66,14 @@ async def ping(engine: AsyncEngine, *, timeout_s: float = 2.0) -> bool:
     except (TimeoutError, OSError, DBAPIError):
         return False
     return True
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, whatever layer wrapped it."""
+    current: BaseException | None = exc
+    while current is not None:
+        code = getattr(current, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        current = getattr(current, "orig", None) or current.__cause__
+    return None

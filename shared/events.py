@@ -131,6 +131,9 @@ class Conversion(WireModel):
     currency: str
     stage: str = "purchase"
     version: int = 1
+    # The CRM deal a ``Deal Won`` closes (``<crm>:<deal id>``, shared.deals): attribution keys
+    # the deal's conversion by it, so an amount change restates it and a lost deal retracts it.
+    deal_id: str | None = None
 
 
 JourneyRecord = Annotated[Touchpoint | Conversion, Field(discriminator="kind")]
@@ -152,7 +155,10 @@ class IdentityLink(WireModel):
 
 
 class Credit(WireModel):
-    """Share of one conversion given to one touchpoint by one model (``attribution.credits.v1``)."""
+    """Share of one conversion given to one touchpoint by one model (``attribution.credits.v1``).
+
+    ``conversion_id`` is the attribution's conversion: a deal's (``stable_id("deal", deal id,
+    stage)``) or, for any other conversion, the sessionizer's conversion id."""
 
     conversion_id: str
     model: str
@@ -164,6 +170,16 @@ class Credit(WireModel):
     channel: str
     campaign: str | None = None
     source: str | None = None
+    medium: str | None = None
+    touch_type: str | None = None
+    stage: str | None = None
+    converted_at: datetime | None = None
+    # The model, its code version, parameters and lookback (a changed key restates credits),
+    # and for fitted models the fit the weights came from.
+    model_key: str | None = None
+    fit_id: str | None = None
+    # Higher with each restatement of the conversion's credits; the highest version wins.
+    version: int = 1
     # A restatement re-sends a conversion's credits; one no longer given is sent retracted.
     retracted: bool = False
 

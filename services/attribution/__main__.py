@@ -1,44 +1,68 @@
-"""``python -m services.attribution``: credit conversions to touchpoints, serve the totals.
-``python -m services.attribution paths FILE``: attribute a file of aggregated paths (``cli.py``)."""
+"""``python -m services.attribution``: credit conversions under every model, serve the reports.
+``python -m services.attribution paths FILE``: attribute a file of aggregated paths (``cli.py``).
+``python -m services.attribution restate``: restate stored credits now (``restate_cli.py``)."""
 
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 
+from fastapi import APIRouter
 from pydantic import TypeAdapter
 
-from services.attribution import cli
-from services.attribution.api import attribution_router
-from services.attribution.crediting import Attributor
-from services.attribution.currency import load_rates
+from services.attribution import cli, restate_cli
+from services.attribution.api import ApiContext, read_router
+from services.attribution.imports_api import write_router
+from services.attribution.jobs import AttributionJobs
+from services.attribution.metrics import AttributionMetrics
+from services.attribution.restating import Restater
 from services.attribution.settings import AttributionSettings
+from services.attribution.signals import raw_decoder
+from services.attribution.stream import JourneyHandler, RawEventHandler
 from services.attribution.tables import JOBS, OUTBOX
 from shared.codec import json_decoder
 from shared.events import Conversion, JourneyRecord, Touchpoint
-from shared.routes import Route
+from shared.routes import AnyRoute, Route
 from shared.service import ConsumerService, Resources, ServiceParts
 
 
 def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     options = settings.attribution
-    attributor = Attributor(
-        models=options.models,
-        lookback=timedelta(days=options.lookback_days),
-        credits_topic=settings.topics.credits,
-    )
-    rates = (
-        load_rates(options.rates_file, reporting=options.reporting_currency)
-        if options.rates_file and options.reporting_currency
-        else None
-    )
+    lineup = options.lineup()
+    metrics = AttributionMetrics(resources.registry)
+    restater = Restater(lineup, credits_topic=settings.topics.credits, metrics=metrics)
     journeys = TypeAdapter[Touchpoint | Conversion](JourneyRecord)
+    routes: list[AnyRoute] = [
+        Route(settings.topics.journeys, json_decoder(journeys), JourneyHandler(restater))
+    ]
+    if options.costs.consume_raw_events:
+        decode = raw_decoder(
+            ad_events=options.costs.ad_events,
+            lost_events=options.stages.lost_events,
+            default_currency=options.costs.default_currency,
+        )
+        routes.append(
+            Route(settings.topics.raw_events, decode, RawEventHandler(restater, metrics=metrics))
+        )
+    jobs = AttributionJobs(
+        restater, fitting=options.fitting, settings=options.jobs, metrics=metrics
+    )
+    router = APIRouter()
+    router.include_router(read_router())
+    router.include_router(write_router())
+    context = ApiContext(
+        lineup=lineup,
+        reporting_currency=options.reporting_currency,
+        rates_base=options.rates_base,
+        max_import_bytes=options.costs.max_import_bytes,
+        metrics=metrics,
+    )
     return ServiceParts(
-        routes=[Route(settings.topics.journeys, json_decoder(journeys), attributor)],
+        routes=routes,
         outbox=OUTBOX,
         jobs_table=JOBS,
-        router=attribution_router(),
-        state={"models": tuple(options.models), "rates": rates},
+        jobs=jobs.jobs(),
+        router=router,
+        state={"attribution": context},
     )
 
 
@@ -53,4 +77,6 @@ SERVICE = ConsumerService(
 if __name__ == "__main__":
     if sys.argv[1:2] == ["paths"]:
         sys.exit(cli.main(sys.argv[2:]))
+    if sys.argv[1:2] == ["restate"]:
+        sys.exit(restate_cli.main(sys.argv[2:]))
     SERVICE.main()

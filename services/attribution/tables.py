@@ -1,74 +1,269 @@
-"""Tables owned by the attribution service (schema ``attribution``)."""
+"""Tables owned by the attribution service (schema ``attribution``), as SQLAlchemy Core tables:
+the stream reads and writes them set-based (services/attribution/repository/)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import DateTime, Index, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    text,
+)
 
 from shared.database import Base
 from shared.outbox import outbox_table
 from shared.store import jobs_table
 
 SCHEMA = "attribution"
+metadata = Base.metadata
+OUTBOX = outbox_table(SCHEMA, metadata)
+JOBS = jobs_table(SCHEMA, metadata)
 Timestamp = DateTime(timezone=True)
-OUTBOX = outbox_table(SCHEMA, Base.metadata)
-JOBS = jobs_table(SCHEMA, Base.metadata)
+Key = String(64)
+Text = String(512)
+Weight = Numeric(14, 6)  # sums of weights: one conversion is 1.000000
+Money = Numeric(20, 4)
 
 
-class TouchpointRow(Base):
-    """The attribution service's own copy of each touchpoint, from the journeys topic."""
-
-    __tablename__ = "touchpoints"
-    __table_args__ = (
-        Index("ix_touchpoints_person_id_occurred_at", "person_id", "occurred_at"),
-        {"schema": SCHEMA},
-    )
-
-    touchpoint_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person_id: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
-    channel: Mapped[str] = mapped_column(String(40))
-    source: Mapped[str | None] = mapped_column(String(512))
-    campaign: Mapped[str | None] = mapped_column(String(512))
-    version: Mapped[int]
-    retracted: Mapped[bool] = mapped_column(server_default="false")
+def _col(name: str, kind: Any, *, key: bool = False, null: bool = False) -> Column[Any]:
+    return Column(name, kind, primary_key=key, nullable=null)
 
 
-class ConversionRow(Base):
-    __tablename__ = "conversions"
-    __table_args__ = {"schema": SCHEMA}  # noqa: RUF012 - SQLAlchemy's declarative protocol
-
-    conversion_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    person_id: Mapped[str] = mapped_column(String(64))
-    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
-    revenue: Mapped[Decimal] = mapped_column(Numeric(18, 4))
-    currency: Mapped[str] = mapped_column(String(3))
-    name: Mapped[str] = mapped_column(String(200), server_default="")
-    stage: Mapped[str] = mapped_column(String(40), server_default="purchase")
-    version: Mapped[int] = mapped_column(server_default="1")
-
-
-class CreditRow(Base):
-    """One model's share of one conversion for one touchpoint (or for none: unattributed)."""
-
-    __tablename__ = "credits"
-    __table_args__ = (
-        Index("ix_credits_model", "model"),
-        Index("ix_credits_conversion_id", "conversion_id"),
-        {"schema": SCHEMA},
-    )
-
-    credit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    conversion_id: Mapped[str] = mapped_column(String(64))
-    model: Mapped[str] = mapped_column(String(40))
-    touchpoint_id: Mapped[str | None] = mapped_column(String(64))
-    person_id: Mapped[str] = mapped_column(String(64))
-    weight: Mapped[Decimal] = mapped_column(Numeric(12, 6))
-    revenue: Mapped[Decimal] = mapped_column(Numeric(18, 4))
-    currency: Mapped[str] = mapped_column(String(3))
-    channel: Mapped[str] = mapped_column(String(40))
-    campaign: Mapped[str | None] = mapped_column(String(512))
-    source: Mapped[str | None] = mapped_column(String(512))
+# The journeys topic's touchpoints and conversions, at their latest version.
+TOUCHPOINTS = Table(
+    "touchpoints",
+    metadata,
+    _col("touchpoint_id", Key, key=True),
+    _col("person_id", Key),
+    _col("occurred_at", Timestamp),
+    _col("channel", String(40)),
+    _col("source", Text, null=True),
+    _col("medium", Text, null=True),
+    _col("campaign", Text, null=True),
+    _col("touch_type", String(100)),
+    _col("version", Integer),
+    _col("retracted", Boolean),
+    Index("ix_touchpoints_person_id", "person_id"),
+    schema=SCHEMA,
+)
+CONVERSIONS = Table(
+    "conversions",
+    metadata,
+    _col("conversion_id", Key, key=True),
+    _col("person_id", Key),
+    _col("occurred_at", Timestamp),
+    _col("name", String(200)),
+    _col("stage", String(40)),
+    _col("revenue", Money),
+    _col("currency", String(3)),
+    _col("deal_id", String(200), null=True),
+    _col("version", Integer),
+    Index("ix_conversions_person_id", "person_id"),
+    Index("ix_conversions_deal_id", "deal_id"),
+    schema=SCHEMA,
+)
+# The latest time each deal left the won stage (from the raw events topic).
+DEAL_LOSSES = Table(
+    "deal_losses",
+    metadata,
+    _col("deal_id", String(200), key=True),
+    _col("lost_at", Timestamp),
+    schema=SCHEMA,
+)
+# What each person currently contributes to the shared counts (msgspec JSON), so that a change
+# subtracts exactly what was added; null_due: when a pending path becomes non-converting.
+PERSONS = Table(
+    "persons",
+    metadata,
+    _col("person_id", Key, key=True),
+    _col("contribution", LargeBinary),
+    _col("reach", LargeBinary),
+    _col("null_due", Timestamp, null=True),
+    Index("ix_persons_null_due", "null_due", postgresql_where=text("null_due IS NOT NULL")),
+    schema=SCHEMA,
+)
+OUTCOMES = Table(
+    "outcomes",
+    metadata,
+    _col("outcome_id", Key, key=True),
+    _col("person_id", Key),
+    _col("converted_at", Timestamp),
+    _col("stage", String(40)),
+    _col("revenue", Money),
+    _col("currency", String(3)),
+    _col("deal_id", String(200), null=True),
+    _col("credited", Boolean),
+    _col("conversion_ids", String()),  # joined by \x1f
+    _col("lead_created", Timestamp, null=True),
+    _col("opportunity_created", Timestamp, null=True),
+    _col("deal_closed", Timestamp, null=True),
+    _col("credit_version", Integer),
+    schema=SCHEMA,
+)
+CREDITS = Table(
+    "credits",
+    metadata,
+    _col("outcome_id", Key, key=True),
+    _col("model", String(40), key=True),
+    _col("touchpoint_id", Key, key=True),  # "" when unattributed
+    _col("person_id", Key),
+    _col("model_key", String(300)),
+    _col("fit_id", String(64)),
+    _col("channel_set", String(2000)),
+    _col("weight", Weight),
+    _col("revenue", Money),
+    _col("currency", String(3)),
+    _col("day", Date),
+    _col("stage", String(40)),
+    _col("converted_at", Timestamp),
+    _col("channel", String(40)),
+    _col("source", Text, null=True),
+    _col("medium", Text, null=True),
+    _col("campaign", Text, null=True),
+    _col("touch_type", String(100), null=True),
+    Index("ix_credits_model_fit_id_channel_set", "model", "fit_id", "channel_set"),
+    schema=SCHEMA,
+)
+# Credited conversions and revenue per model and day, once per report dimension.
+CREDIT_TOTALS = Table(
+    "credit_totals",
+    metadata,
+    _col("model", String(40), key=True),
+    _col("dimension", String(20), key=True),
+    _col("day", Date, key=True),
+    _col("value", Text, key=True),
+    _col("stage", String(40), key=True),
+    _col("currency", String(3), key=True),
+    _col("conversions", Weight),
+    _col("revenue", Money),
+    schema=SCHEMA,
+)
+# How many conversions each model's credits are under, by settings key and fit.
+CREDIT_VERSIONS = Table(
+    "credit_versions",
+    metadata,
+    _col("model", String(40), key=True),
+    _col("model_key", String(300), key=True),
+    _col("fit_id", String(64), key=True),
+    _col("channel_set", String(2000), key=True),
+    _col("conversions", BigInteger),
+    schema=SCHEMA,
+)
+FITTED_COUNTS = Table(
+    "fitted_counts",
+    metadata,
+    _col("model_key", String(300), key=True),
+    _col("item", String(2000), key=True),
+    _col("conversions", BigInteger),
+    _col("nulls", BigInteger),
+    schema=SCHEMA,
+)
+FITS = Table(
+    "fits",
+    metadata,
+    _col("fit_id", Key, key=True),
+    _col("model_key", String(300)),
+    _col("fitted_at", Timestamp),
+    _col("scores", LargeBinary),  # msgspec JSON: scores, value scores, errors, totals
+    _col("channels", Integer),
+    _col("solve_ms", Numeric(12, 3)),
+    Index("ix_fits_model_key_fitted_at", "model_key", "fitted_at"),
+    schema=SCHEMA,
+)
+# Persons touched per group, by the day the group first touched them, and those who converted.
+REACH = Table(
+    "reach",
+    metadata,
+    _col("dimension", String(20), key=True),
+    _col("day", Date, key=True),
+    _col("value", Text, key=True),
+    _col("stage", String(40), key=True),
+    _col("persons", BigInteger),
+    schema=SCHEMA,
+)
+AD_COSTS = Table(
+    "ad_costs",
+    metadata,
+    _col("message_id", String(200), key=True),
+    _col("day", Date),
+    _col("channel", String(40)),
+    _col("source", Text),
+    _col("medium", Text),
+    _col("campaign", Text),
+    _col("currency", String(3)),
+    _col("cost", Money),
+    _col("impressions", BigInteger),
+    _col("clicks", BigInteger),
+    schema=SCHEMA,
+)
+AD_COST_TOTALS = Table(
+    "ad_cost_totals",
+    metadata,
+    _col("day", Date, key=True),
+    _col("source", Text, key=True),
+    _col("medium", Text, key=True),
+    _col("campaign", Text, key=True),
+    _col("channel", String(40), key=True),
+    _col("currency", String(3), key=True),
+    _col("cost", Money),
+    _col("impressions", BigInteger),
+    _col("clicks", BigInteger),
+    schema=SCHEMA,
+)
+# Imported spend: one row per day and campaign; a re-import replaces it, and it replaces the
+# ad events' costs of that day and campaign.
+SPEND = Table(
+    "spend",
+    metadata,
+    _col("day", Date, key=True),
+    _col("source", Text, key=True),
+    _col("medium", Text, key=True),
+    _col("campaign", Text, key=True),
+    _col("channel", String(40), null=True),
+    _col("currency", String(3)),
+    _col("cost", Money),
+    _col("impressions", BigInteger, null=True),
+    _col("clicks", BigInteger, null=True),
+    _col("imported_at", Timestamp),
+    schema=SCHEMA,
+)
+# The channel touchpoints of a campaign were given, for spend imported without one.
+CAMPAIGN_CHANNELS = Table(
+    "campaign_channels",
+    metadata,
+    _col("source", Text, key=True),
+    _col("medium", Text, key=True),
+    _col("campaign", Text, key=True),
+    _col("channel", String(40)),
+    schema=SCHEMA,
+)
+# Units of each currency per one unit of the base currency, from the day given until the next.
+RATES = Table(
+    "rates",
+    metadata,
+    _col("currency", String(3), key=True),
+    _col("day", Date, key=True),
+    _col("rate", Numeric(24, 10)),
+    schema=SCHEMA,
+)
+# Restatement of every person after a change of settings: where it is, and when it finished.
+WALKS = Table(
+    "walks",
+    metadata,
+    _col("settings_key", Key, key=True),
+    _col("cursor", Key),
+    _col("persons", BigInteger),
+    _col("started_at", Timestamp),
+    _col("finished_at", Timestamp, null=True),
+    schema=SCHEMA,
+)

@@ -275,7 +275,8 @@ async def save_touchpoint(session: AsyncSession, touchpoint: Touchpoint) -> None
 
 
 async def save_conversion(session: AsyncSession, conversion: Conversion) -> None:
-    values = conversion.model_dump(exclude={"kind"})
+    # The deal key travels on the wire only: attribution keeps the first one it saw.
+    values = conversion.model_dump(exclude={"kind", "deal_id"})
     await session.execute(insert(ConversionRow).values(values).on_conflict_do_nothing())
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.sessionizer.sessions import Session, WebEvent
+from shared.deals import deal_key
 from shared.events import Conversion, Touchpoint, TrackingEvent
 from shared.ids import stable_id
 
@@ -115,6 +116,7 @@ def conversion_of(event: TrackingEvent, person_id: str, roles: EventRoles) -> Co
         stage=stage,
         revenue=revenue_of(event.properties),
         currency=str(currency).upper()[:3] if currency else roles.default_currency,
+        deal_id=deal_key(event.properties),
     )
 
 

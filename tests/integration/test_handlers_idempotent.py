@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter
+from services.attribution.metrics import AttributionMetrics
+from services.attribution.restating import Restater
+from services.attribution.settings import AttributionOptions
+from services.attribution.stream import JourneyHandler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.attribution.crediting import Attributor
 from services.feedback.cases import CaseKeeper
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
 from services.sessionizer.metrics import SessionizerMetrics
@@ -118,19 +120,23 @@ async def test_sessionizer_redelivery_changes_nothing(
     assert len({r.key for r in first}) == 1  # identify joined the device and the user
 
 
+def attributor(*models: str) -> JourneyHandler:
+    lineup = AttributionOptions.model_validate({"models": list(models)}).lineup()
+    metrics = AttributionMetrics(CollectorRegistry())
+    return JourneyHandler(Restater(lineup, credits_topic="credits", metrics=metrics))
+
+
 async def test_attribution_redelivery_changes_nothing(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    attributor = Attributor(
-        models=["last_touch", "linear"], lookback=timedelta(days=30), credits_topic="credits"
-    )
+    handler = attributor("last_touch", "linear")
     records = [
         JourneyRecordAdapter.validate_json(r.value)
         for r in await apply(sessions, builder(), journey())
     ]
-    credits = await apply(sessions, attributor, records)
+    credits = await apply(sessions, handler, records)
     before = await snapshot(sessions, "attribution")
-    assert await apply(sessions, attributor, records) == []
+    assert await apply(sessions, handler, records) == []
     assert await snapshot(sessions, "attribution") == before
     assert len(credits) == 2  # one touchpoint before the conversion, two models
     conversion = next(r for r in records if isinstance(r, Conversion))
@@ -140,19 +146,17 @@ async def test_attribution_redelivery_changes_nothing(
 async def test_a_touchpoint_arriving_after_its_conversion_restates_the_credit(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    attributor = Attributor(
-        models=["last_touch"], lookback=timedelta(days=30), credits_topic="credits"
-    )
+    handler = attributor("last_touch")
     records = [
         JourneyRecordAdapter.validate_json(r.value)
         for r in await apply(sessions, builder(), journey())
     ]
     conversion = next(r for r in records if isinstance(r, Conversion))
     touchpoint = next(r for r in records if isinstance(r, Touchpoint))
-    unattributed = await apply(sessions, attributor, [conversion])
+    unattributed = await apply(sessions, handler, [conversion])
     assert [Credit.model_validate_json(r.value).channel for r in unattributed] == ["(none)"]
     restated = [
-        Credit.model_validate_json(r.value) for r in await apply(sessions, attributor, [touchpoint])
+        Credit.model_validate_json(r.value) for r in await apply(sessions, handler, [touchpoint])
     ]
     assert [(c.channel, c.revenue, c.retracted) for c in restated] == [
         ("paid_search", Decimal(100), False),

@@ -4,12 +4,10 @@ computed here from the formula, not by the production code."""
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 
 from services.attribution.models import (
-    MODELS,
     FirstTouch,
     FullPath,
     Journey,
@@ -19,11 +17,7 @@ from services.attribution.models import (
     PositionBased,
     TimeDecay,
     Touch,
-    TouchpointView,
     WShaped,
-    apportion,
-    eligible,
-    journey_from,
     journey_of,
 )
 from shared.errors import BadInput
@@ -167,37 +161,3 @@ def test_milestone_models_refuse_a_share_that_leaves_less_than_nothing() -> None
         WShaped(milestone_share=0.4)
     with pytest.raises(BadInput, match="milestone_share"):
         FullPath(milestone_share=0.3)
-
-
-def view(tid: str, days_before: float) -> TouchpointView:
-    return TouchpointView(tid, T0 - timedelta(days=days_before), "email", None, None)
-
-
-@pytest.mark.parametrize("count", [1, 2, 3, 7])
-def test_the_consumers_three_models_give_the_path_models_weights(count: int) -> None:
-    views = [view(str(i), count - i) for i in range(count)]
-    journey = journey_of(["email"] * count)
-    for name, model in (
-        ("first_touch", FirstTouch()),
-        ("last_touch", LastTouch()),
-        ("linear", Linear()),
-    ):
-        legacy = [float(weight) for weight in MODELS[name](views)]
-        close(model.weigh(journey), legacy)
-
-
-def test_a_stored_conversions_touchpoints_become_a_timed_journey_the_models_weigh() -> None:
-    views = [view("a", 40), view("b", 8), view("c", 1)]
-    window = eligible(views, converted_at=T0, lookback=timedelta(days=30))
-    journey = journey_from(window, converted_at=T0, lead_created=T0 - timedelta(days=2))
-    assert [touch.at for touch in journey.touches] == [
-        T0 - timedelta(days=8),
-        T0 - timedelta(days=1),
-    ]
-    weights = TimeDecay().weigh(journey)
-    assert weights == pytest.approx([1 / 3, 2 / 3])
-    portions = apportion(Decimal("90"), weights)
-    assert [(p.index, p.revenue) for p in portions] == [
-        (0, Decimal("30.0000")),
-        (1, Decimal("60.0000")),
-    ]

@@ -5,8 +5,6 @@
   (``counts.py``), then weighing each conversion's path;
 * ``registry.py``: every model by name, with the key that versions its credits;
 * ``shares.py``: cutting a conversion's revenue by the weights, exactly.
-
-``MODELS``, ``TouchpointView``, ``eligible`` and ``split`` are what the current consumer imports.
 """
 
 from services.attribution.models.counts import (
@@ -24,8 +22,7 @@ from services.attribution.models.counts import (
     states_of,
 )
 from services.attribution.models.fitted import Allocation, ChannelFit, Markov, Shapley
-from services.attribution.models.journey import Journey, Touch, Weights, journey_from, journey_of
-from services.attribution.models.legacy import MODELS
+from services.attribution.models.journey import Journey, Touch, Weights, journey_of
 from services.attribution.models.markov import MarkovSolution
 from services.attribution.models.milestones import FullPath, WShaped
 from services.attribution.models.path import (
@@ -50,19 +47,13 @@ from services.attribution.models.shapley import ShapleySolution
 from services.attribution.models.shares import (
     MONEY_QUANTUM,
     WEIGHT_QUANTUM,
-    Model,
     Portion,
-    Share,
-    TouchpointView,
     apportion,
-    eligible,
-    split,
 )
 
 __all__ = [
     "CONVERSION",
     "FITTED_MODELS",
-    "MODELS",
     "MONEY_QUANTUM",
     "NULL",
     "PATH_MODELS",
@@ -80,25 +71,20 @@ __all__ = [
     "Linear",
     "Markov",
     "MarkovSolution",
-    "Model",
     "PathModel",
     "Portion",
     "PositionBased",
     "Shapley",
     "ShapleySolution",
-    "Share",
     "Tally",
     "TimeDecay",
     "Touch",
-    "TouchpointView",
     "Transition",
     "WShaped",
     "Weights",
     "accumulate",
     "apportion",
-    "eligible",
     "fitted_model",
-    "journey_from",
     "journey_of",
     "markov_contribution",
     "markov_counts",
@@ -107,6 +93,5 @@ __all__ = [
     "restatement_key",
     "shapley_contribution",
     "shapley_counts",
-    "split",
     "states_of",
 ]

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.attribution.models.shares import TouchpointView
 from shared.errors import BadInput
 
 Weights = tuple[float, ...]  # one per touch, in the journey's order, each >= 0, summing to 1
@@ -40,24 +39,6 @@ class Journey:
 def journey_of(channels: Sequence[str]) -> Journey:
     """A journey with no times: what an aggregated path (``a > b > c``) gives."""
     return Journey(touches=tuple(Touch(channel=channel) for channel in channels))
-
-
-def journey_from(
-    touchpoints: Sequence[TouchpointView],
-    *,
-    converted_at: datetime,
-    lead_created: datetime | None = None,
-    opportunity_created: datetime | None = None,
-    deal_closed: datetime | None = None,
-) -> Journey:
-    """A stored conversion's journey: its eligible touchpoints (``eligible``) and stage times."""
-    return Journey(
-        touches=tuple(Touch(channel=tp.channel, at=tp.occurred_at) for tp in touchpoints),
-        converted_at=converted_at,
-        lead_created=lead_created,
-        opportunity_created=opportunity_created,
-        deal_closed=deal_closed,
-    )
 
 
 def times_of(journey: Journey, *, model: str) -> tuple[datetime, ...]:
