@@ -51,7 +51,7 @@ class Restater:
         if not persons:
             return []
         with stage("load"):
-            everyone = set(persons) | await journeys.sharing_deals(session, persons)
+            everyone = await self._with_deals(session, persons)
             await journeys.lock_persons(session, everyone)
             plans_input, outcome_ids = await self._inputs(session, everyone)
             fits = await fits_repository.current_fits(
@@ -69,6 +69,16 @@ class Restater:
             await state.write(session, changes)
         self._count(plans, changes, reason=reason)
         return [self._record(emitted) for emitted in changes.emitted]
+
+    async def _with_deals(self, session: AsyncSession, persons: Collection[str]) -> set[str]:
+        """The persons, and every person linked to them through the deals of their
+        conversions, transitively: a deal's outcome is decided from all of its conversions,
+        so everyone who holds one of them is recomputed with it."""
+        everyone, frontier = set(persons), set(persons)
+        while frontier:
+            frontier = await journeys.sharing_deals(session, frontier) - everyone
+            everyone |= frontier
+        return everyone
 
     async def _inputs(
         self, session: AsyncSession, persons: Collection[str]

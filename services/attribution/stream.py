@@ -36,6 +36,19 @@ def newest(records: Iterable[Versioned], *, key: str) -> dict[str, Versioned]:
     return chosen
 
 
+def with_deals(chosen: dict[str, Conversion], every: Sequence[Conversion]) -> dict[str, Conversion]:
+    """A conversion's deal never changes, but the sessionizer re-keys a merged person's
+    conversions without it: the newest version keeps the deal an older one of the batch named
+    (the stored one is kept by the upsert)."""
+    deals = {c.conversion_id: c.deal_id for c in every if c.deal_id is not None}
+    return {
+        key: c
+        if c.deal_id is not None or key not in deals
+        else c.model_copy(update={"deal_id": deals[key]})
+        for key, c in chosen.items()
+    }
+
+
 class JourneyHandler:
     def __init__(self, restater: Restater) -> None:
         self._restater = restater
@@ -49,8 +62,9 @@ class JourneyHandler:
             touchpoints = newest(
                 (v for v in values if isinstance(v, Touchpoint)), key="touchpoint_id"
             )
-            conversions = newest(
-                (v for v in values if isinstance(v, Conversion)), key="conversion_id"
+            conversions = with_deals(
+                newest((v for v in values if isinstance(v, Conversion)), key="conversion_id"),
+                [v for v in values if isinstance(v, Conversion)],
             )
             persons, fresh_t, fresh_c = await self._claim(session, touchpoints, conversions)
             await journeys.save_touchpoints(session, fresh_t)

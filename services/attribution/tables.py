@@ -180,6 +180,14 @@ FITS = Table(
     Index("ix_fits_model_key_fitted_at", "model_key", "fitted_at"),
     schema=SCHEMA,
 )
+# Which fit of each fitted model weighs new credits.
+CURRENT_FITS = Table(
+    "current_fits",
+    metadata,
+    _col("model_key", String(300), key=True),
+    _col("fit_id", Key),
+    schema=SCHEMA,
+)
 # Persons touched per group, by the day the group first touched them, and those who converted.
 REACH = Table(
     "reach",

@@ -38,6 +38,7 @@ NEW_TABLES = (
     "credit_versions",
     "fitted_counts",
     "fits",
+    "current_fits",
     "reach",
     "ad_costs",
     "ad_cost_totals",
@@ -186,6 +187,12 @@ def _derived() -> None:
         key=["fit_id"],
     )
     op.create_index("ix_fits_model_key_fitted_at", "fits", ["model_key", "fitted_at"], schema=S)
+    table(
+        "current_fits",
+        col("model_key", sa.String(length=300)),
+        col("fit_id", KEY),
+        key=["model_key"],
+    )
     table(
         "walks",
         col("settings_key", KEY),

@@ -57,13 +57,14 @@ async def counts_of(session: AsyncSession, model_key: str) -> list[tuple[str, in
 
 
 async def current_fits(session: AsyncSession, model_keys: Collection[str]) -> dict[str, FitView]:
-    """The latest fit of each model key."""
+    """The current fit of each model key."""
     if not model_keys:
         return {}
     result = await session.execute(
         text(
-            "SELECT DISTINCT ON (model_key) model_key, fit_id, scores FROM attribution.fits "
-            "WHERE model_key = ANY(CAST(:keys AS text[])) ORDER BY model_key, fitted_at DESC"
+            "SELECT c.model_key, f.fit_id, f.scores FROM attribution.current_fits c "
+            "JOIN attribution.fits f USING (fit_id) "
+            "WHERE c.model_key = ANY(CAST(:keys AS text[]))"
         ),
         {"keys": sorted(model_keys)},
     )
@@ -90,6 +91,7 @@ async def save_fit(
     at: datetime,
     solve_ms: float,
 ) -> None:
+    """Stores the fit and makes it the model's current one."""
     await session.execute(
         text(
             "INSERT INTO attribution.fits (fit_id, model_key, fitted_at, scores, channels, "
@@ -104,6 +106,13 @@ async def save_fit(
             "channels": len(view.fit.scores),
             "ms": round(solve_ms, 3),
         },
+    )
+    await session.execute(
+        text(
+            "INSERT INTO attribution.current_fits (model_key, fit_id) VALUES (:key, :id) "
+            "ON CONFLICT (model_key) DO UPDATE SET fit_id = excluded.fit_id"
+        ),
+        {"key": model_key, "id": view.fit_id},
     )
 
 
