@@ -99,7 +99,9 @@ def raw_event(mid: str, name: str, days: float, **properties: Any) -> TrackingEv
     )
 
 
-def ad_click(mid: str, days: float, *, campaign: str, cost: str, currency: str = "EUR") -> TrackingEvent:
+def ad_click(
+    mid: str, days: float, *, campaign: str, cost: str, currency: str = "EUR"
+) -> TrackingEvent:
     utm = Campaign(name=campaign, source="google", medium="cpc")
     return raw_event(mid, "Ad Clicked", days, utm=utm, cost=cost, currency=currency)
 
@@ -126,7 +128,9 @@ class Attribution:
 
     def __post_init__(self) -> None:
         self.metrics = AttributionMetrics(CollectorRegistry())
-        self.restater = Restater(self.options.lineup(), credits_topic="credits", metrics=self.metrics)
+        self.restater = Restater(
+            self.options.lineup(), credits_topic="credits", metrics=self.metrics
+        )
         self.journey_handler = JourneyHandler(self.restater)
         self.raw_handler = RawEventHandler(self.restater, metrics=self.metrics)
         self.jobs = AttributionJobs(

@@ -41,7 +41,9 @@ async def derived(sessions: async_sessionmaker[AsyncSession]) -> dict[str, list[
         return out
 
 
-async def counts(sessions: async_sessionmaker[AsyncSession]) -> dict[tuple[str, str], tuple[int, int]]:
+async def counts(
+    sessions: async_sessionmaker[AsyncSession],
+) -> dict[tuple[str, str], tuple[int, int]]:
     async with sessions() as session:
         rows = await session.execute(
             text("SELECT model_key, item, conversions, nulls FROM attribution.fitted_counts")
@@ -68,7 +70,9 @@ async def rebuilt_counts(
     total: dict[tuple[str, str], tuple[int, int]] = {}
     by_name = {e.name: current[e.key] for e in lineup.fitted if e.key in current}
     for person in persons:
-        mine = sorted((o for o in outcomes if o.person_id == person), key=lambda o: (o.at, o.outcome_id))
+        mine = sorted(
+            (o for o in outcomes if o.person_id == person), key=lambda o: (o.at, o.outcome_id)
+        )
         plan = plan_person(
             PersonInput(person, touches.get(person, []), mine), lineup=lineup, fits=by_name, now=now
         )
@@ -77,4 +81,3 @@ async def rebuilt_counts(
                 was = total.get((model_key, item), (0, 0))
                 total[(model_key, item)] = (was[0] + c, was[1] + n)
     return {key: value for key, value in total.items() if value != (0, 0)}
-

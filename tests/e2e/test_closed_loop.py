@@ -92,15 +92,23 @@ def test_email_click_and_crm_deal_won_share_one_journey_with_attributed_revenue(
     by_contact = get(f"{stack.urls['sessionizer']}/v1/journeys/hubspot_contact:{contact}")
     assert by_contact["personId"] == journey["personId"]
 
-    url = f"{stack.urls['attribution']}/v1/attribution?model=last_touch&group_by=campaign"
+    url = (
+        f"{stack.urls['attribution']}/v1/attribution"
+        "?models=last_touch&group_by=campaign&currency=EUR&stage=won"
+    )
     body = poll(
         lambda: get(url),
         lambda b: any(g["key"] == campaign for g in b["groups"]),
         what="the deal's credit",
     )
-    assert [g for g in body["groups"] if g["key"] == campaign] == [
-        {"key": campaign, "currency": "EUR", "conversions": "1.000000", "revenue": "5000.0000"}
-    ]
+    [credited] = [g for g in body["groups"] if g["key"] == campaign]
+    assert credited["models"]["last_touch"] == {
+        "conversions": "1.000000",
+        "revenue": "5000.0000",
+        "cpa": None,
+        "roas": None,
+        "roi": None,
+    }
 
 
 def test_forged_webhook_is_refused_by_the_running_collector(stack: Stack) -> None:

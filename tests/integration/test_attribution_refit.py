@@ -3,8 +3,8 @@ chunks; a change of settings restated by the walk job or the CLI, and reported m
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from decimal import Decimal
 
@@ -108,7 +108,8 @@ async def test_changed_settings_are_reported_stale_until_the_walk_restates_every
         await new.job("settings-walk")
         remaining.append(await stale(sessions, new))
     # Nine persons, three a run: every conversion restated by the third run, none left after.
-    assert remaining[0] > 0 and remaining[2:] == [0, 0, 0, 0]
+    assert remaining[0] > 0
+    assert remaining[2:] == [0, 0, 0, 0]
     async with sessions() as session:
         models = set(
             (await session.execute(text("SELECT model FROM attribution.credits"))).scalars()
@@ -148,27 +149,28 @@ async def test_the_restate_command_restates_with_progress_and_publishes_the_cred
         "TOPICS__CREDITS": topics.credits,
         "ATTRIBUTION__MODELS": '[{"name": "time_decay", "params": {"half_life_days": 2}}]',
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "services.attribution", "restate", "--chunk", "4"],
-        cwd=infra.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "restated persons: 9 persons restated in" in done.stderr
+    code, stderr = await restate_command(env, "--chunk", "4")
+    assert code == 0, stderr
+    assert "restated persons: 9 persons restated in" in stderr
     records = await infra.read_topic(topics.credits, expect=9)
     credits = [Credit.model_validate_json(r.value) for r in records]
     assert {c.model_key for c in credits} == {
         "time_decay.v1(half_life_days=2.0)@lookback=2.592e+06s"
     }
-    again = subprocess.run(
-        [sys.executable, "-m", "services.attribution", "restate"],
+    _, stderr = await restate_command(env)
+    assert "restated persons: 0 persons restated" in stderr
+
+
+async def restate_command(env: dict[str, str], *args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.attribution",
+        "restate",
+        *args,
         cwd=infra.ROOT,
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert "restated persons: 0 persons restated" in again.stderr
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, stderr.decode()

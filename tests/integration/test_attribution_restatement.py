@@ -176,7 +176,10 @@ async def test_any_sequence_restates_to_what_computing_from_scratch_gives(
     seed: int,
 ) -> None:
     settings = options()
-    stream, fresh = Attribution(sessions, settings, now=NOW), Attribution(scratch, settings, now=NOW)
+    stream, fresh = (
+        Attribution(sessions, settings, now=NOW),
+        Attribution(scratch, settings, now=NOW),
+    )
     lineup = stream.restater.lineup
     await fix_fits(sessions, lineup)
     await fix_fits(scratch, lineup)

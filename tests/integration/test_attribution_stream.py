@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.events import Conversion, Touchpoint
 from tests.attribution_fixtures import (
     Attribution,
     at,
@@ -18,7 +19,7 @@ from tests.attribution_fixtures import (
 from tests.attribution_state import counts, rebuilt_counts
 from tests.integration.test_handlers_idempotent import snapshot
 
-JOURNEY = [
+JOURNEY: list[Touchpoint | Conversion] = [
     touch("t1", "p1", 0, campaign="spring", source="google", medium="cpc"),
     touch("t2", "p1", 3, channel="email", campaign="news", source="newsletter", medium="email"),
     touch("t3", "p1", 5, channel="direct"),
@@ -88,14 +89,19 @@ async def test_crm_stages_mark_the_journey_and_never_take_credit_as_a_channel(
     )
     async with sessions() as session:
         credited = set(
-            (await session.execute(text("SELECT DISTINCT channel FROM attribution.credits"))).scalars()
+            (
+                await session.execute(text("SELECT DISTINCT channel FROM attribution.credits"))
+            ).scalars()
         )
         stages = (
             await session.execute(
-                text("SELECT lead_created, opportunity_created, deal_closed FROM attribution.outcomes")
+                text(
+                    "SELECT lead_created, opportunity_created, deal_closed "
+                    "FROM attribution.outcomes"
+                )
             )
         ).one()
-        w_shaped = dict(
+        w_shaped: dict[str, Decimal] = dict(
             (
                 await session.execute(
                     text(
@@ -111,7 +117,7 @@ async def test_crm_stages_mark_the_journey_and_never_take_credit_as_a_channel(
     assert w_shaped == {"t1": Decimal("0.666667"), "t2": Decimal("0.333333")}
 
 
-async def test_a_deals_conversion_is_keyed_by_the_deal_restated_by_an_amount_and_retracted_when_lost(
+async def test_a_deal_is_keyed_by_the_deal_restated_by_an_amount_and_retracted_when_lost(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     attribution = Attribution(sessions, options(models=["last_touch"]))
@@ -165,7 +171,9 @@ async def test_a_merge_moves_a_persons_conversions_and_keeps_their_deal(
     }
     async with sessions() as session:
         deal = (await session.execute(text("SELECT deal_id FROM attribution.conversions"))).scalar()
-        persons = (await session.execute(text("SELECT person_id FROM attribution.persons"))).scalars()
+        persons = (
+            await session.execute(text("SELECT person_id FROM attribution.persons"))
+        ).scalars()
         assert (deal, sorted(persons)) == ("crm:1", ["user"])
 
 

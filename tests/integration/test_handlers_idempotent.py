@@ -8,13 +8,13 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pydantic import TypeAdapter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from services.attribution.metrics import AttributionMetrics
 from services.attribution.restating import Restater
 from services.attribution.settings import AttributionOptions
 from services.attribution.stream import JourneyHandler
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from services.feedback.cases import CaseKeeper
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
 from services.sessionizer.metrics import SessionizerMetrics

@@ -32,8 +32,16 @@ SNAPSHOT = {
     "touchpoints": "SELECT touchpoint_id, person_id, occurred_at, channel, campaign "
     "FROM sessionizer.touchpoints WHERE NOT retracted",
     "conversions": "SELECT conversion_id, person_id, revenue FROM sessionizer.conversions",
-    "credits": "SELECT conversion_id, model, touchpoint_id, person_id, weight, revenue, channel "
-    "FROM attribution.credits",
+    # Path models' credits exactly; fitted models weigh with whatever fit their last re-solve
+    # had (it runs on a timer), so theirs are compared by what does not depend on timing: every
+    # conversion credited once, its weights adding up to one, and the counts the fits come from.
+    "credits": "SELECT outcome_id, model, touchpoint_id, person_id, weight, revenue, channel "
+    "FROM attribution.credits WHERE model NOT IN ('markov', 'shapley')",
+    "fitted_credits": "SELECT outcome_id, model, sum(weight), sum(revenue) "
+    "FROM attribution.credits WHERE model IN ('markov', 'shapley') GROUP BY 1, 2",
+    "fitted_counts": "SELECT model_key, item, conversions, nulls FROM attribution.fitted_counts",
+    "credit_totals": "SELECT model, dimension, day, value, stage, currency, conversions, revenue "
+    "FROM attribution.credit_totals WHERE model NOT IN ('markov', 'shapley')",
     "cases": "SELECT person_id, status, priority, signal_count FROM feedback.cases",
 }
 
@@ -113,6 +121,7 @@ async def drained(env: dict[str, str], topics: TopicSettings, raw_total: int) ->
         and await infra.committed(f"{group}-feedback", topics.raw_events) >= raw_total
         and journeys > 0
         and await infra.committed(f"{group}-attribution", topics.journeys) >= journeys
+        and await infra.committed(f"{group}-attribution", topics.raw_events) >= raw_total
     )
 
 

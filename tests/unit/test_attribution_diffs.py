@@ -40,7 +40,9 @@ def test_recomputing_an_unchanged_person_changes_nothing() -> None:
     assert (changes.reach, changes.outcomes, changes.persons) == ({}, [], [])
 
 
-def test_a_new_touch_restates_the_groups_it_changes_and_moves_the_totals_by_the_difference() -> None:
+def test_a_new_touch_restates_the_groups_it_changes_and_moves_the_totals_by_the_difference() -> (
+    None
+):
     before = plan(("a", 0, "email"))
     after = plan(("a", 0, "email"), ("b", 2, "search"))
     changes = changes_of(stored_after(before), [after])

@@ -29,7 +29,8 @@ def test_a_spend_csv_takes_good_rows_and_refuses_each_bad_one_with_its_file_line
         (date(2026, 3, 3), "facebook", "", Decimal("7.0000"), "USD"),
         (date(2026, 3, 4), "google", 'spring, "quoted"\non two lines', Decimal("1.0000"), "EUR"),
     ]
-    assert parsed.rows[0].impressions == 1000 and parsed.rows[0].clicks == 40
+    assert parsed.rows[0].impressions == 1000
+    assert parsed.rows[0].clicks == 40
     assert [(r.line, r.field) for r in parsed.refused] == [
         (3, "cost"),
         (7, "date"),
@@ -68,7 +69,9 @@ def test_a_body_that_is_not_utf8_is_refused_whole() -> None:
 
 
 def test_rates_need_a_positive_rate_per_currency_and_day() -> None:
-    parsed = parse_rates(b"date,currency,rate\n2026-03-01,usd,1.08\n2026-03-01,GBP,0\n", is_csv=True)
+    parsed = parse_rates(
+        b"date,currency,rate\n2026-03-01,usd,1.08\n2026-03-01,GBP,0\n", is_csv=True
+    )
     assert [(r.day, r.currency, r.rate) for r in parsed.rows] == [
         (date(2026, 3, 1), "USD", Decimal("1.08"))
     ]

@@ -61,7 +61,7 @@ def test_the_path_is_the_lookback_window_ending_at_the_conversion() -> None:
     assert [t.touchpoint_id for t in eligible(touches, at=at(0), lookback=30 * DAY)] == ["a", "b"]
 
 
-def test_leftover_touches_make_lookback_windows_that_turn_null_once_no_conversion_can_claim_them() -> None:
+def test_unclaimed_touches_make_windows_that_turn_null_once_no_conversion_can_claim_them() -> None:
     touches = [touch("a", 0), touch("b", 10), touch("c", 35), touch("d", 90)]
     windows = null_windows(touches, lookback=30 * DAY, now=at(60))
     assert [[t.touchpoint_id for t in w] for w in windows.final] == [["a", "b"]]

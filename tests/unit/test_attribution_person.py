@@ -36,7 +36,9 @@ def test_every_model_credits_each_conversion_exactly_one_and_its_revenue() -> No
         assert sum(line.revenue for line in lines) == Decimal("99.99"), model
 
 
-def test_crm_stage_touchpoints_are_milestones_never_credited_and_move_the_w_shaped_weights() -> None:
+def test_crm_stage_touchpoints_are_milestones_never_credited_and_move_the_w_shaped_weights() -> (
+    None
+):
     lead = touch("lead", 1, "crm", kind="Lead Created")
     opportunity = touch("opp", 3, "crm", kind="Opportunity Created")
     plain = plan_person(PersonInput("p", JOURNEY, [outcome(5)]), lineup=LINEUP, fits={}, now=at(9))
@@ -67,9 +69,7 @@ def test_a_conversion_without_touches_is_credited_whole_to_none_under_every_mode
 
 def test_fitted_contributions_are_the_counts_of_the_persons_converting_and_null_paths() -> None:
     touches = [*JOURNEY, touch("d", 50, "display"), touch("e", 51, "email")]
-    plan = plan_person(
-        PersonInput("p", touches, [outcome(5)]), lineup=LINEUP, fits={}, now=at(200)
-    )
+    plan = plan_person(PersonInput("p", touches, [outcome(5)]), lineup=LINEUP, fits={}, now=at(200))
     [markov] = [entry for entry in LINEUP.fitted if entry.name == "markov"]
     expected = markov_counts(
         [
@@ -84,7 +84,9 @@ def test_fitted_contributions_are_the_counts_of_the_persons_converting_and_null_
     assert plan.null_due is None
 
 
-def test_reach_counts_each_group_once_on_the_day_it_first_touched_and_the_stages_it_led_to() -> None:
+def test_reach_counts_each_group_once_on_the_day_it_first_touched_and_the_stages_it_led_to() -> (
+    None
+):
     touches = [touch("a", 0, "email"), touch("b", 3, "email"), touch("c", 40, "display")]
     plan = plan_person(PersonInput("p", touches, [outcome(5)]), lineup=LINEUP, fits={}, now=at(9))
     email = {key for key in plan.reach if key[:2] == ("channel", "email")}
@@ -99,7 +101,9 @@ def test_reach_counts_each_group_once_on_the_day_it_first_touched_and_the_stages
 
 
 def test_a_fitted_model_weighs_with_the_current_fit_and_records_it() -> None:
-    fit = ChannelFit(scores={"paid_search": 3.0, "email": 1.0}, value_scores={}, conversions=1, value=0)
+    fit = ChannelFit(
+        scores={"paid_search": 3.0, "email": 1.0}, value_scores={}, conversions=1, value=0
+    )
     [markov] = [e for e in LINEUP.fitted if e.name == "markov"]
     plan = plan_person(
         PersonInput("p", JOURNEY[:2], [outcome(5)]),

@@ -38,7 +38,8 @@ def test_groups_show_every_model_side_by_side_with_the_groups_cost_and_reach() -
     assert spring.models["linear"].revenue == D("150")
     assert spring.models["last_touch"].cpa == D("50.0000")
     assert groups[1].models["last_touch"].conversions == 0
-    assert groups[1].cost is None and groups[1].conversion_rate is None
+    assert groups[1].cost is None
+    assert groups[1].conversion_rate is None
 
 
 def test_amounts_without_a_rate_are_listed_in_their_own_currency() -> None:

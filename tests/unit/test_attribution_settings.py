@@ -6,7 +6,6 @@ import pytest
 from pydantic import ValidationError
 
 from services.attribution.settings import ALL_MODELS, AttributionSettings
-
 from tests.attribution_fixtures import options
 
 
