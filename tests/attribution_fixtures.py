@@ -129,7 +129,10 @@ class Attribution:
     def __post_init__(self) -> None:
         self.metrics = AttributionMetrics(CollectorRegistry())
         self.restater = Restater(
-            self.options.lineup(), credits_topic="credits", metrics=self.metrics
+            self.options.lineup(),
+            credits_topic="credits",
+            metrics=self.metrics,
+            money=self.options.money(),
         )
         self.journey_handler = JourneyHandler(self.restater)
         self.raw_handler = RawEventHandler(self.restater, metrics=self.metrics)

@@ -17,6 +17,8 @@ from services.attribution.repository.state import contribution_decoder, reach_de
 DERIVED = {
     "credits": "SELECT * FROM attribution.credits",
     "credit_totals": "SELECT * FROM attribution.credit_totals",
+    "credit_months": "SELECT * FROM attribution.credit_months",
+    "reach_months": "SELECT * FROM attribution.reach_months",
     "credit_versions": "SELECT * FROM attribution.credit_versions",
     "fitted_counts": "SELECT * FROM attribution.fitted_counts",
     "reach": "SELECT * FROM attribution.reach",

@@ -29,7 +29,9 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     options = settings.attribution
     lineup = options.lineup()
     metrics = AttributionMetrics(resources.registry)
-    restater = Restater(lineup, credits_topic=settings.topics.credits, metrics=metrics)
+    restater = Restater(
+        lineup, credits_topic=settings.topics.credits, metrics=metrics, money=options.money()
+    )
     journeys = TypeAdapter[Touchpoint | Conversion](JourneyRecord)
     routes: list[AnyRoute] = [
         Route(settings.topics.journeys, json_decoder(journeys), JourneyHandler(restater))
@@ -51,8 +53,7 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     router.include_router(write_router())
     context = ApiContext(
         lineup=lineup,
-        reporting_currency=options.reporting_currency,
-        rates_base=options.rates_base,
+        money=options.money(),
         max_import_bytes=options.costs.max_import_bytes,
         metrics=metrics,
     )

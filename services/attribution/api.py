@@ -26,6 +26,7 @@ from services.attribution.report import (
 )
 from services.attribution.repository import drilldown, journeys, reports
 from services.attribution.repository import fits as fits_repository
+from services.attribution.repository.money import Money
 from services.attribution.repository.reports import Window
 from shared.api import ApiModel, DbSession
 
@@ -35,8 +36,7 @@ GroupBy = Literal["channel", "source", "medium", "campaign", "touch_type"]
 @dataclass(frozen=True, slots=True)
 class ApiContext:
     lineup: Lineup
-    reporting_currency: str
-    rates_base: str
+    money: Money
     max_import_bytes: int
     metrics: AttributionMetrics
 
@@ -119,11 +119,11 @@ def read_router() -> APIRouter:
             low=date_from or date.min,
             high=to or date.max,
             stage=stage,
-            target=_currency(currency, context.reporting_currency),
-            base=context.rates_base,
+            target=_currency(currency, context.money.reporting),
+            base=context.money.base,
         )
-        credited = await reports.credited(session, window, chosen)
-        costs = await reports.costs(session, window)
+        credited = await reports.credited(session, window, chosen, money=context.money)
+        costs = await reports.costs(session, window, money=context.money)
         out = ReportOut(
             group_by=group_by,
             from_=date_from,

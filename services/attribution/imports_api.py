@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from services.attribution.api import BAD_REQUEST, ApiContext, Context, ErrorOut, Responses
 from services.attribution.imports import Parsed, Refused, parse_rates, parse_spend
-from services.attribution.repository import costs
+from services.attribution.repository import costs, rollups
 from shared.api import ApiModel, DbSession
 from shared.errors import BadInput
 
@@ -93,7 +93,9 @@ def write_router() -> APIRouter:
         body = await read_body(request, limit=context.max_import_bytes)
         parsed = _parsed(body, request, parse_spend)
         async with session.begin():
+            await rollups.lock_shared(session)
             await costs.save_spend(session, parsed.rows, at=datetime.now(UTC))
+            await rollups.mark(session, "costs", {row.day for row in parsed.rows})
         _count(context, "spend", parsed)
         return answer(parsed)
 
@@ -109,7 +111,10 @@ def write_router() -> APIRouter:
         body = await read_body(request, limit=context.max_import_bytes)
         parsed = _parsed(body, request, parse_rates)
         async with session.begin():
+            await rollups.lock_shared(session)
             await costs.save_rates(session, parsed.rows)
+            if parsed.rows:  # the months from the first day imported convert anew
+                await rollups.mark_since(session, since=min(row.day for row in parsed.rows))
         _count(context, "rates", parsed)
         return answer(parsed)
 

@@ -6,6 +6,8 @@
 * ``null-paths``: recompute persons whose pending paths have become non-converting.
 * ``settings-walk``: after a change of models, parameters, lookback or CRM stages, recompute
   every person, a chunk per run, from where the last run stopped.
+* ``rollups``: rebuild from the daily rows the monthly rollups of the months new rates (or a
+  new reporting currency) convert anew, a few months per run.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from services.attribution.fitting import counts_from, fit_id_of, moved
 from services.attribution.lines import FitView
 from services.attribution.lineup import FittedEntry
 from services.attribution.metrics import AttributionMetrics
-from services.attribution.repository import fits
+from services.attribution.repository import fits, rollups
 from services.attribution.restating import Restater
 from services.attribution.settings import FittingSettings, JobSettings
 from shared.jobs import Job
@@ -48,6 +50,7 @@ class AttributionJobs:
         listed = [
             Job("null-paths", every * self._settings.null_paths_period_s, self.null_paths),
             Job("settings-walk", every * self._settings.settings_walk_period_s, self.walk),
+            Job("rollups", every * self._settings.rollups_period_s, self.rollups),
         ]
         if self._lineup.fitted:
             listed += [
@@ -125,6 +128,19 @@ class AttributionJobs:
         )
         persons = list(result.scalars())
         return await self._restater.restate(session, persons, now=now, reason="null_paths")
+
+    async def rollups(self, session: AsyncSession, now: datetime) -> Sequence[OutgoingRecord]:
+        """Rebuilds a few months' rollups from their days: costs changed, rates imported, the
+        reporting currency changed."""
+        money = self._restater.money
+        credits, costs = await rollups.to_rebuild(
+            session, money=money, limit=self._settings.rollup_months
+        )
+        for month in credits:
+            await rollups.rebuild_credit_month(session, month, money=money)
+        for month in costs:
+            await rollups.rebuild_cost_month(session, month, money=money)
+        return []
 
     async def walk(self, session: AsyncSession, now: datetime) -> Sequence[OutgoingRecord]:
         """One chunk of the restatement after a change of settings; nothing once it is done."""

@@ -100,14 +100,11 @@ def groups_of(
 ) -> list[GroupOut]:
     """One row per group with credits or cost, models side by side, largest revenue first."""
     sums: dict[str, dict[str, tuple[Decimal, Decimal]]] = {}
-    for amount in credited:
-        if amount.currency is None:
-            sums.setdefault(amount.key, {})[amount.model] = (amount.conversions, amount.revenue)
-    for amount in credited:  # conversions count whatever the currency
-        if amount.currency is not None:
-            per_model = sums.setdefault(amount.key, {})
-            c, r = per_model.get(amount.model, (Decimal(0), Decimal(0)))
-            per_model[amount.model] = (c + amount.conversions, r)
+    for amount in credited:  # months and days; conversions count whatever the currency
+        per_model = sums.setdefault(amount.key, {})
+        c, r = per_model.get(amount.model, (Decimal(0), Decimal(0)))
+        revenue = amount.revenue if amount.currency is None else Decimal(0)
+        per_model[amount.model] = (c + amount.conversions, r + revenue)
     spent = {a.key: a for a in costs if a.currency is None}
     rows = [
         _group(key, sums.get(key, {}), spent.get(key), reach.get(key, (0, 0)), models=models)

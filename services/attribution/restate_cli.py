@@ -54,6 +54,7 @@ def main(argv: Sequence[str]) -> int:
         settings.attribution.lineup(),
         credits_topic=settings.topics.credits,
         metrics=AttributionMetrics(CollectorRegistry()),
+        money=settings.attribution.money(),
     )
     names = [n.strip() for n in (args.models or "").split(",") if n.strip()]
     unknown = [n for n in names if n not in restater.lineup.names]

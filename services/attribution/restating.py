@@ -23,6 +23,7 @@ from services.attribution.metrics import AttributionMetrics
 from services.attribution.person import PersonInput, PersonPlan, plan_person
 from services.attribution.repository import fits as fits_repository
 from services.attribution.repository import journeys, state
+from services.attribution.repository.money import Money
 from shared.events import Credit
 from shared.producer import OutgoingRecord
 
@@ -34,8 +35,16 @@ def _untimed(_name: str) -> AbstractContextManager[None]:
 
 
 class Restater:
-    def __init__(self, lineup: Lineup, *, credits_topic: str, metrics: AttributionMetrics) -> None:
+    def __init__(
+        self,
+        lineup: Lineup,
+        *,
+        credits_topic: str,
+        metrics: AttributionMetrics,
+        money: Money,
+    ) -> None:
         self.lineup = lineup
+        self.money = money
         self._topic = credits_topic
         self._metrics = metrics
 
@@ -66,7 +75,7 @@ class Restater:
             ]
             changes = changes_of(stored, plans)
         with stage("write"):
-            await state.write(session, changes)
+            await state.write(session, changes, money=self.money)
         self._count(plans, changes, reason=reason)
         return [self._record(emitted) for emitted in changes.emitted]
 

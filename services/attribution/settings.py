@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from services.attribution.lineup import Lineup, StageRules, lineup_of
+from services.attribution.repository.money import Money
 from shared.errors import BadInput
 from shared.settings import ConsumerOptions, ConsumerSettings, Group, ServiceSettings
 
@@ -70,6 +71,9 @@ class JobSettings(Group):
     null_paths_chunk: int = Field(default=500, ge=1)
     settings_walk_period_s: float = Field(default=5.0, gt=0)
     settings_walk_chunk: int = Field(default=500, ge=1)
+    # Monthly rollups rebuilt after rates are imported or the reporting currency changes.
+    rollups_period_s: float = Field(default=10.0, gt=0)
+    rollup_months: int = Field(default=2, ge=1)
 
 
 class CostSettings(Group):
@@ -110,6 +114,9 @@ class AttributionOptions(ConsumerOptions):
         except BadInput as error:  # the variable's name comes with pydantic's error
             raise ValueError(error.message) from error
         return self
+
+    def money(self) -> Money:
+        return Money(reporting=self.reporting_currency, base=self.rates_base)
 
     def lineup(self) -> Lineup:
         stages = StageRules(

@@ -80,8 +80,8 @@ class JourneyHandler:
         touchpoints: dict[str, Touchpoint],
         conversions: dict[str, Conversion],
     ) -> tuple[set[str], list[Touchpoint], list[Conversion]]:
-        """The records newer than what is stored, and every person they concern (their person
-        and, for a re-keyed record, its previous one), with those persons locked."""
+        """The records newer than what is stored, and every person whose journey they change
+        (their person and, for a re-keyed record, its previous one), with those persons locked."""
         locked: set[str] = set()
         wanted = {t.person_id for t in touchpoints.values()}
         wanted |= {c.person_id for c in conversions.values()}
@@ -90,10 +90,9 @@ class JourneyHandler:
         for _ in range(MAX_LOCK_ROUNDS):
             await journeys.lock_persons(session, wanted - locked)
             locked |= wanted
-            fresh_t, before_t = await _newer(session, TOUCHPOINTS, touchpoints)
-            fresh_c, before_c = await _newer(session, CONVERSIONS, conversions)
-            wanted = {t.person_id for t in fresh_t} | {c.person_id for c in fresh_c}
-            wanted |= before_t | before_c
+            fresh_t, changed_t = await _newer(session, TOUCHPOINTS, touchpoints)
+            fresh_c, changed_c = await _newer(session, CONVERSIONS, conversions)
+            wanted = changed_t | changed_c
             if wanted <= locked:
                 break
         return wanted, fresh_t, fresh_c
@@ -102,11 +101,22 @@ class JourneyHandler:
 async def _newer(
     session: AsyncSession, table: Table, records: dict[str, Versioned]
 ) -> tuple[list[Versioned], set[str]]:
-    stored = await journeys.stored_owners(session, table, records)
-    fresh = [r for key, r in sorted(records.items()) if r.version > stored.get(key, (0, ""))[0]]
-    key_name = f"{table.name[:-1]}_id"
-    previous = {stored[getattr(r, key_name)][1] for r in fresh if getattr(r, key_name) in stored}
-    return fresh, previous
+    """The records newer than the stored ones, and the persons whose journeys they change:
+    the record's and the one it belonged to, unless only its version moved."""
+    stored = await journeys.stored_versions(session, table, records)
+    read = journeys.READ[table.name]
+    fresh: list[Versioned] = []
+    persons: set[str] = set()
+    for key, record in sorted(records.items()):
+        version, before = stored.get(key, (0, ()))
+        if record.version <= version:
+            continue
+        fresh.append(record)
+        if tuple(getattr(record, name) for name in read) != before:
+            persons.add(record.person_id)
+            if before:
+                persons.add(str(before[0]))
+    return fresh, persons
 
 
 class RawEventHandler:

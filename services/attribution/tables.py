@@ -148,6 +148,38 @@ CREDIT_TOTALS = Table(
     _col("revenue", Money),
     schema=SCHEMA,
 )
+# The same by month, revenue converted into the reporting currency at each conversion's date
+# (``currency`` is the reporting one; an amount with no rate on its day keeps its own), so a
+# report over whole months reads a twentieth of the rows. Exact: the monthly row is the sum of
+# its days' rows, each times its day's factor.
+CREDIT_MONTHS = Table(
+    "credit_months",
+    metadata,
+    _col("model", String(40), key=True),
+    _col("dimension", String(20), key=True),
+    _col("month", Date, key=True),
+    _col("value", Text, key=True),
+    _col("stage", String(40), key=True),
+    _col("currency", String(3), key=True),
+    _col("conversions", Weight),
+    _col("revenue", Numeric()),  # unbounded scale: sums of amount times factor stay exact
+    schema=SCHEMA,
+)
+# Months whose rollup must be rebuilt from the days (rates imported, reporting currency changed);
+# reports read their days meanwhile.
+ROLLUP_DIRTY = Table(
+    "rollup_dirty",
+    metadata,
+    _col("month", Date, key=True),
+    schema=SCHEMA,
+)
+ROLLUP_STATE = Table(
+    "rollup_state",
+    metadata,
+    _col("name", String(40), key=True),
+    _col("currency", String(3)),
+    schema=SCHEMA,
+)
 # How many conversions each model's credits are under, by settings key and fit.
 CREDIT_VERSIONS = Table(
     "credit_versions",
@@ -197,6 +229,37 @@ REACH = Table(
     _col("value", Text, key=True),
     _col("stage", String(40), key=True),
     _col("persons", BigInteger),
+    schema=SCHEMA,
+)
+REACH_MONTHS = Table(
+    "reach_months",
+    metadata,
+    _col("dimension", String(20), key=True),
+    _col("month", Date, key=True),
+    _col("value", Text, key=True),
+    _col("stage", String(40), key=True),
+    _col("persons", BigInteger),
+    schema=SCHEMA,
+)
+# Cost by month per report dimension (channel, source, medium, campaign), in the reporting
+# currency: the days' imported spend, else the ad events' costs, converted at each day's rate.
+# Rebuilt from the days by the rollups job whenever a month's costs or rates change.
+COST_MONTHS = Table(
+    "cost_months",
+    metadata,
+    _col("dimension", String(20), key=True),
+    _col("month", Date, key=True),
+    _col("value", Text, key=True),
+    _col("currency", String(3), key=True),
+    _col("cost", Numeric()),
+    _col("impressions", BigInteger),
+    _col("clicks", BigInteger),
+    schema=SCHEMA,
+)
+COST_DIRTY = Table(
+    "cost_dirty",
+    metadata,
+    _col("month", Date, key=True),
     schema=SCHEMA,
 )
 AD_COSTS = Table(

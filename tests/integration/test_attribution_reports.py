@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution.__main__ import build
@@ -151,6 +152,24 @@ async def test_the_date_range_and_the_stage_select_conversions_by_their_time_and
     assert group(late, "spring")["models"]["first_touch"]["revenue"] == "100.0000"  # c2 only
     won = await report(api, group_by="campaign", stage="won")
     assert all(g["models"]["linear"]["conversions"] == "0" for g in won["groups"])
+
+
+async def test_whole_months_read_from_the_rollups_give_what_their_days_give(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await journeys(sessions)
+    await api.post("/v1/attribution/rates", content=RATES, headers=CSV)  # after the credits
+    march = {"group_by": "campaign", "from": "2026-03-01", "to": "2026-03-31"}
+    by_days = await report(api, **march)  # new rates: March is read by day until rebuilt
+    async with sessions() as session:
+        dirty = (await session.execute(text("SELECT month FROM attribution.rollup_dirty"))).all()
+    assert dirty, "imported rates mark the months they convert"
+    await Attribution(sessions, options(reporting_currency="EUR")).job("rollups")
+    by_month = await report(api, **march)
+    assert by_month["groups"] == by_days["groups"]
+    assert group(by_month, "spring")["models"]["first_touch"]["revenue"] == "200.0000"
+    in_usd = await report(api, currency="USD", **march)  # not the reporting currency: by day
+    assert group(in_usd, "spring")["models"]["first_touch"]["revenue"] == "230.0000"
 
 
 async def test_the_report_exports_as_csv_by_format_or_accept_header(

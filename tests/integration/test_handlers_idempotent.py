@@ -121,9 +121,12 @@ async def test_sessionizer_redelivery_changes_nothing(
 
 
 def attributor(*models: str) -> JourneyHandler:
-    lineup = AttributionOptions.model_validate({"models": list(models)}).lineup()
+    options = AttributionOptions.model_validate({"models": list(models)})
     metrics = AttributionMetrics(CollectorRegistry())
-    return JourneyHandler(Restater(lineup, credits_topic="credits", metrics=metrics))
+    restater = Restater(
+        options.lineup(), credits_topic="credits", metrics=metrics, money=options.money()
+    )
+    return JourneyHandler(restater)
 
 
 async def test_attribution_redelivery_changes_nothing(

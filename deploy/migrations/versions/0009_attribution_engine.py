@@ -35,6 +35,10 @@ NEW_TABLES = (
     "persons",
     "outcomes",
     "credit_totals",
+    "credit_months",
+    "rollup_dirty",
+    "rollup_state",
+    "reach_months",
     "credit_versions",
     "fitted_counts",
     "fits",
@@ -42,6 +46,8 @@ NEW_TABLES = (
     "reach",
     "ad_costs",
     "ad_cost_totals",
+    "cost_months",
+    "cost_dirty",
     "spend",
     "campaign_channels",
     "rates",
@@ -218,6 +224,25 @@ def _aggregates() -> None:
         key=["model", "dimension", "day", "value", "stage", "currency"],
     )
     table(
+        "credit_months",
+        col("model", sa.String(length=40)),
+        col("dimension", sa.String(length=20)),
+        col("month", sa.Date()),
+        col("value", TEXT),
+        col("stage", sa.String(length=40)),
+        col("currency", sa.String(length=3)),
+        col("conversions", WEIGHT),
+        col("revenue", sa.Numeric()),
+        key=["model", "dimension", "month", "value", "stage", "currency"],
+    )
+    table("rollup_dirty", col("month", sa.Date()), key=["month"])
+    table(
+        "rollup_state",
+        col("name", sa.String(length=40)),
+        col("currency", sa.String(length=3)),
+        key=["name"],
+    )
+    table(
         "credit_versions",
         col("model", sa.String(length=40)),
         col("model_key", sa.String(length=300)),
@@ -234,6 +259,15 @@ def _aggregates() -> None:
         col("stage", sa.String(length=40)),
         col("persons", sa.BigInteger()),
         key=["dimension", "day", "value", "stage"],
+    )
+    table(
+        "reach_months",
+        col("dimension", sa.String(length=20)),
+        col("month", sa.Date()),
+        col("value", TEXT),
+        col("stage", sa.String(length=40)),
+        col("persons", sa.BigInteger()),
+        key=["dimension", "month", "value", "stage"],
     )
 
 
@@ -267,6 +301,18 @@ def _costs() -> None:
         *counts(),
         key=["day", "source", "medium", "campaign", "channel", "currency"],
     )
+    table(
+        "cost_months",
+        col("dimension", sa.String(length=20)),
+        col("month", sa.Date()),
+        col("value", TEXT),
+        col("currency", sa.String(length=3)),
+        col("cost", sa.Numeric()),
+        col("impressions", sa.BigInteger()),
+        col("clicks", sa.BigInteger()),
+        key=["dimension", "month", "value", "currency"],
+    )
+    table("cost_dirty", col("month", sa.Date()), key=["month"])
     table(
         "spend",
         col("day", sa.Date()),

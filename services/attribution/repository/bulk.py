@@ -121,9 +121,12 @@ async def add(
     conflict = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
     ordered = sorted(rows, key=lambda r: tuple(r[: len(keys)]))
     await insert(session, table, columns, ordered, on_conflict=conflict)
+    # Only a sum that went down can have come back to zero.
+    key_rows = [row[: len(keys)] for row in ordered if any(v < 0 for v in row[len(keys) :])]
+    if not key_rows:
+        return
     zero = " AND ".join(f"t.{c} = 0" for c in sums)
     matched = " AND ".join(f"t.{k} = u.{k}" for k in keys)
-    key_rows = [row[: len(keys)] for row in ordered]
     await session.execute(
         text(f"DELETE FROM {name} AS t USING {_unnest(table, keys)} WHERE {matched} AND {zero}"),
         _params(keys, key_rows),
@@ -133,11 +136,17 @@ async def add(
 async def delete(
     session: AsyncSession, table: Table, keys: Sequence[str], rows: Sequence[Row]
 ) -> None:
-    """DELETE the rows whose ``keys`` equal one of ``rows``."""
+    """DELETE the rows whose ``keys`` equal one of ``rows``. The first key is also matched
+    by ``= ANY``, so the planner finds the rows by index whatever its row estimates."""
     if not rows:
         return
+    ordered = sorted(rows, key=tuple)
     matched = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    first = f"CAST(:first AS {sql_type(table.c[keys[0]])}[])"
     await session.execute(
-        text(f"DELETE FROM {_name(table)} AS t USING {_unnest(table, keys)} WHERE {matched}"),
-        _params(keys, sorted(rows, key=tuple)),
+        text(
+            f"DELETE FROM {_name(table)} AS t USING {_unnest(table, keys)} "
+            f"WHERE t.{keys[0]} = ANY({first}) AND {matched}"
+        ),
+        {**_params(keys, ordered), "first": sorted({row[0] for row in ordered})},
     )

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.attribution.imports import RateRow, SpendRow
-from services.attribution.repository import bulk
+from services.attribution.repository import bulk, rollups
 from services.attribution.signals import AdCost
 from services.attribution.tables import AD_COST_TOTALS, AD_COSTS, RATES, SPEND
 
@@ -49,6 +49,8 @@ async def record_ad_costs(session: AsyncSession, costs: Sequence[AdCost]) -> int
         params,
     )
     fresh = result.all()
+    await rollups.lock_shared(session)
+    await rollups.mark(session, "costs", {row[0] for row in fresh})
     totals: dict[tuple[object, ...], list[Decimal | int]] = {}
     for row in fresh:
         sums = totals.setdefault(tuple(row[:6]), [Decimal(0), 0, 0])

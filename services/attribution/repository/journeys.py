@@ -62,15 +62,34 @@ async def lock_persons(session: AsyncSession, persons: Collection[str]) -> None:
     )
 
 
-async def stored_owners(
+# What attribution reads of a record: a newer version that changes none of it (a web session
+# that grew, which the sessionizer sends again) is stored but recomputes nobody.
+READ = {
+    "touchpoints": (
+        "person_id",
+        "occurred_at",
+        "channel",
+        "source",
+        "medium",
+        "campaign",
+        "touch_type",
+        "retracted",
+    ),
+    "conversions": ("person_id", "occurred_at", "stage", "revenue", "currency"),
+}
+
+
+async def stored_versions(
     session: AsyncSession, table: Table, ids: Collection[str]
-) -> dict[str, tuple[int, str]]:
-    """id → (version, person) of the stored rows among ``ids``."""
+) -> dict[str, tuple[int, tuple[object, ...]]]:
+    """id → (version, what attribution reads of it) of the stored rows among ``ids``; the
+    person comes first."""
     if not ids:
         return {}
     key = table.c[f"{table.name[:-1]}_id"]
-    query = select(key, table.c.version, table.c.person_id).where(key == any_of("ids", ids))
-    return {row[0]: (row[1], row[2]) for row in (await session.execute(query)).all()}
+    read = [table.c[name] for name in READ[table.name]]
+    query = select(key, table.c.version, *read).where(key == any_of("ids", ids))
+    return {row[0]: (row[1], tuple(row[2:])) for row in (await session.execute(query)).all()}
 
 
 async def save_touchpoints(session: AsyncSession, touchpoints: Sequence[Touchpoint]) -> None:

@@ -14,8 +14,9 @@ from services.attribution.diffs import Changes, Stored, StoredPerson
 from services.attribution.journeys import Outcome
 from services.attribution.lines import CreditLine
 from services.attribution.person import Contribution, OutcomeState, PersonPlan, ReachKey
-from services.attribution.repository import bulk
+from services.attribution.repository import bulk, rollups
 from services.attribution.repository.journeys import any_of
+from services.attribution.repository.money import Money
 from services.attribution.tables import (
     CREDIT_TOTALS,
     CREDIT_VERSIONS,
@@ -24,6 +25,7 @@ from services.attribution.tables import (
     OUTCOMES,
     PERSONS,
     REACH,
+    REACH_MONTHS,
 )
 
 LINE_FIELDS = tuple(field.name for field in fields(CreditLine))
@@ -115,7 +117,7 @@ def outcome_state(row: RowMapping) -> OutcomeState:
     )
 
 
-async def write(session: AsyncSession, changes: Changes) -> None:
+async def write(session: AsyncSession, changes: Changes, *, money: Money) -> None:
     """Every change, one statement per table (two where zeros are cleared)."""
     await bulk.delete(session, CREDITS, ("outcome_id", "model"), changes.replaced)
     await bulk.insert(
@@ -131,6 +133,9 @@ async def write(session: AsyncSession, changes: Changes) -> None:
         [(*key, weight, revenue) for key, (weight, revenue) in changes.totals.items()],
         keys=("model", "dimension", "value", "day", "stage", "currency"),
     )
+    if changes.totals:
+        await rollups.lock_shared(session)
+        await rollups.add_months(session, changes.totals, money=money)
     await bulk.add(
         session,
         CREDIT_VERSIONS,
@@ -145,13 +150,16 @@ async def write(session: AsyncSession, changes: Changes) -> None:
         [(*key, *count) for key, count in changes.counts.items()],
         keys=("model_key", "item"),
     )
-    await bulk.add(
-        session,
-        REACH,
-        ("dimension", "value", "day", "stage", "persons"),
-        [(*key, count) for key, count in changes.reach.items() if count],
-        keys=("dimension", "value", "day", "stage"),
-    )
+    reach = [(*key, count) for key, count in changes.reach.items() if count]
+    columns = ("dimension", "value", "day", "stage", "persons")
+    await bulk.add(session, REACH, columns, reach, keys=columns[:4])
+    months: dict[tuple[str, str, date, str], int] = {}
+    for dimension, value, day, stage, count in reach:
+        key = (dimension, value, day.replace(day=1), stage)
+        months[key] = months.get(key, 0) + count
+    monthly = [(d, v, m, s, n) for (d, v, m, s), n in months.items() if n]
+    columns = ("dimension", "value", "month", "stage", "persons")
+    await bulk.add(session, REACH_MONTHS, columns, monthly, keys=columns[:4])
     await _write_outcomes(session, changes.outcomes)
     await _write_persons(session, changes.persons, changes.gone)
 
