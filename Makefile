@@ -14,7 +14,7 @@ help:
 	@echo "make down    stop what make up started"
 	@echo "make status  what is running"
 	@echo "make test    lint, then unit, integration and end-to-end tests on real Kafka + Postgres"
-	@echo "make bench   collector benchmark against raw-producer and bare-endpoint ceilings"
+	@echo "make bench   collector and attribution benchmarks against raw-producer and raw-consumer ceilings"
 
 # Every dependency, runtime and dev, is installed exactly as uv.lock says (versions and hashes);
 # pyproject.toml keeps the ranges. uv itself is pinned by hash in deploy/uv-requirements.txt and
@@ -95,6 +95,7 @@ test-e2e: infra
 
 bench: infra
 	$(BIN)/python -m bench.collector
+	$(BIN)/python -m bench.attribution_consumer
 
 logs:
 	tail -n 50 -F .run/logs/*.log

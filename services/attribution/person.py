@@ -128,15 +128,15 @@ def reach_of(
     """Each group that touched the person, on the day it first did, with the stages of the
     conversions whose paths it was on."""
     first: dict[tuple[str, str], date] = {}
-    for touch in touches:
+    for touch in touches:  # oldest first: where a group first appears is its first day
         day = utc_day(touch.at)
-        for dimension, value in zip(DIMENSIONS, dimension_values(touch), strict=True):
-            known = first.get((dimension, value))
-            if known is None or day < known:
-                first[(dimension, value)] = day
+        for pair in zip(DIMENSIONS, dimension_values(touch), strict=True):
+            first.setdefault(pair, day)
     keys: set[ReachKey] = set()
     for (dimension, value), day in first.items():
-        stages = converted.get((dimension, value), set())
-        labels = {TOUCHED, *stages, *([ANY_STAGE] if stages else [])}
-        keys.update((dimension, value, day, label) for label in labels)
+        keys.add((dimension, value, day, TOUCHED))
+        stages = converted.get((dimension, value))
+        if stages:
+            keys.add((dimension, value, day, ANY_STAGE))
+            keys.update((dimension, value, day, stage) for stage in stages)
     return keys

@@ -109,7 +109,8 @@ class Restater:
 
     def _record(self, emitted: Emitted) -> OutgoingRecord:
         line, retracted = emitted.line, emitted.retracted
-        credit = Credit(
+        # Built from stored, already valid values: constructed, not validated again.
+        credit = Credit.model_construct(
             conversion_id=line.outcome_id,
             model=line.model,
             touchpoint_id=line.touchpoint_id or None,

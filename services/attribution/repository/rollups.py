@@ -46,39 +46,69 @@ async def lock_shared(session: AsyncSession) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock_shared(:a, :b)"), ROLLUP_LOCK)
 
 
-async def add_months(
+async def add_totals(
     session: AsyncSession, totals: dict[TotalKey, tuple[Decimal, Decimal]], *, money: Money
 ) -> None:
-    """The credit totals' deltas, converted, added to their months; rows back at zero go."""
+    """The credit totals' deltas added to their days and, converted, to their months, in one
+    statement; then the rows of either that came back to zero are deleted."""
     names = ("model", "dimension", "value", "day", "stage", "currency", "conversions", "revenue")
     rows = [(*key, w, r) for key, (w, r) in sorted(totals.items())]
     arrays = ", ".join(
         f"CAST(:c{i} AS {sql_type(CREDIT_TOTALS.c[n])}[])" for i, n in enumerate(names)
     )
-    source = f"SELECT * FROM unnest({arrays}) AS u({', '.join(names)})"
-    sums = ("conversions", "revenue")
-    assignments = ", ".join(f"{c} = credit_months.{c} + excluded.{c}" for c in sums)
+    daily_keys = ("model", "dimension", "day", "value", "stage", "currency")
     sql = (
-        "INSERT INTO attribution.credit_months (model, dimension, month, value, stage, currency, "
-        f"conversions, revenue) {_converted(source, month=MONTH_OF)} "
-        f"ON CONFLICT ({', '.join(KEYS)}) DO UPDATE SET {assignments} "
-        f"RETURNING {', '.join(KEYS)}, conversions, revenue"
+        f"WITH s AS MATERIALIZED (SELECT * FROM unnest({arrays}) AS u({', '.join(names)})), "
+        f"{factors('s')}, "
+        f"daily AS (INSERT INTO attribution.credit_totals ({', '.join(daily_keys)}, "
+        f"conversions, revenue) SELECT {', '.join(daily_keys)}, conversions, revenue FROM s "
+        f"ORDER BY {', '.join(daily_keys)} "
+        f"ON CONFLICT ({', '.join(daily_keys)}) DO UPDATE SET {_sums('credit_totals')} "
+        f"RETURNING {', '.join(daily_keys)}, conversions, revenue), "
+        "monthly AS (INSERT INTO attribution.credit_months (model, dimension, month, value, "
+        f"stage, currency, conversions, revenue) {_monthly_of_s()} "
+        f"ON CONFLICT ({', '.join(KEYS)}) DO UPDATE SET {_sums('credit_months')} "
+        f"RETURNING {', '.join(KEYS)}, conversions, revenue) "
+        f"SELECT 'credit_totals', {', '.join(daily_keys)} FROM daily "
+        "WHERE conversions = 0 AND revenue = 0 "
+        f"UNION ALL SELECT 'credit_months', {', '.join(KEYS)} FROM monthly "
+        "WHERE conversions = 0 AND revenue = 0"
     )
     params = {f"c{i}": [row[i] for row in rows] for i in range(len(names))}
     money_params = {"target": money.reporting, "base": money.base}
-    returned = await session.execute(text(sql), {**params, **money_params})
-    zero = [tuple(row[:6]) for row in returned.all() if row[6] == 0 and row[7] == 0]
-    if zero:
-        types = ("text", "text", "date", "text", "text", "text")
-        arrays = ", ".join(f"CAST(:k{i} AS {t}[])" for i, t in enumerate(types))
-        matched = " AND ".join(f"t.{c} = u.{c}" for c in KEYS)
-        await session.execute(
-            text(
-                f"DELETE FROM attribution.credit_months AS t USING unnest({arrays}) "
-                f"AS u({', '.join(KEYS)}) WHERE {matched}"
-            ),
-            {f"k{i}": [key[i] for key in zero] for i in range(len(KEYS))},
-        )
+    zero = (await session.execute(text(sql), {**params, **money_params})).all()
+    for table, keys in (("credit_totals", daily_keys), ("credit_months", KEYS)):
+        gone = [tuple(row[1:]) for row in zero if row[0] == table]
+        if gone:
+            await _delete_keys(session, table, keys, gone)
+
+
+def _sums(table: str) -> str:
+    return ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in ("conversions", "revenue"))
+
+
+def _monthly_of_s() -> str:
+    return (
+        f"SELECT s.model, s.dimension, {MONTH_OF}, s.value, s.stage, "
+        "CASE WHEN f.factor IS NULL THEN s.currency ELSE :target END, "
+        "sum(s.conversions), sum(s.revenue * coalesce(f.factor, 1)) "
+        "FROM s JOIN f USING (currency, day) GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+    )
+
+
+async def _delete_keys(
+    session: AsyncSession, table: str, keys: Sequence[str], rows: Sequence[tuple[object, ...]]
+) -> None:
+    types = ["date" if key in ("day", "month") else "text" for key in keys]
+    arrays = ", ".join(f"CAST(:k{i} AS {t}[])" for i, t in enumerate(types))
+    matched = " AND ".join(f"t.{c} = u.{c}" for c in keys)
+    await session.execute(
+        text(
+            f"DELETE FROM attribution.{table} AS t USING unnest({arrays}) "
+            f"AS u({', '.join(keys)}) WHERE {matched}"
+        ),
+        {f"k{i}": [row[i] for row in rows] for i in range(len(keys))},
+    )
 
 
 async def rebuild_credit_month(session: AsyncSession, month: date, *, money: Money) -> None:

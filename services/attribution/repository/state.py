@@ -18,7 +18,6 @@ from services.attribution.repository import bulk, rollups
 from services.attribution.repository.journeys import any_of
 from services.attribution.repository.money import Money
 from services.attribution.tables import (
-    CREDIT_TOTALS,
     CREDIT_VERSIONS,
     CREDITS,
     FITTED_COUNTS,
@@ -126,16 +125,9 @@ async def write(session: AsyncSession, changes: Changes, *, money: Money) -> Non
         LINE_FIELDS,
         [[getattr(line, f) for f in LINE_FIELDS] for line in changes.inserted],
     )
-    await bulk.add(
-        session,
-        CREDIT_TOTALS,
-        ("model", "dimension", "value", "day", "stage", "currency", "conversions", "revenue"),
-        [(*key, weight, revenue) for key, (weight, revenue) in changes.totals.items()],
-        keys=("model", "dimension", "value", "day", "stage", "currency"),
-    )
     if changes.totals:
         await rollups.lock_shared(session)
-        await rollups.add_months(session, changes.totals, money=money)
+        await rollups.add_totals(session, changes.totals, money=money)
     await bulk.add(
         session,
         CREDIT_VERSIONS,
