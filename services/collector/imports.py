@@ -24,8 +24,9 @@ from fastapi import APIRouter, Request
 from services.collector.app import Ingestor
 from services.collector.body import TooLarge
 from services.collector.clock import EARLIEST
-from services.collector.integrations.common import amount, identities, message_id
+from services.collector.integrations.common import identities, message_id
 from services.collector.integrations.store import ReceiptBook
+from services.collector.storable import refuse_nul, storable_properties
 from shared.errors import BadInput
 from shared.events import Campaign, TrackingEvent
 from shared.producer import OutgoingRecord, dead_letter
@@ -156,6 +157,7 @@ def row_timestamp(value: str | None, *, received_at: datetime) -> datetime:
 
 def row_event(row: Mapping[str, Any], *, source_id: str, received_at: datetime) -> TrackingEvent:
     """One offline interaction as a tracking event. Raises BadInput naming the column. Pure."""
+    refuse_nul(row)
     kind = (_text(row, "type") or "").lower()
     if kind not in INTERACTIONS:
         raise BadInput(f"type must be one of {', '.join(INTERACTIONS)}", field="type")
@@ -168,10 +170,9 @@ def row_event(row: Mapping[str, Any], *, source_id: str, received_at: datetime) 
         raise BadInput(
             "a row needs email, user_id, anonymous_id or a CRM contact id", field="email"
         )
-    value = _text(row, "value")
-    if value is not None and amount(value) is None:
-        raise BadInput(f"value {value!r} is not a number", field="value")
     extra = {k: v for k, v in row.items() if k not in KNOWN_COLUMNS and v not in (None, "")}
+    # Columns are properties: value (or revenue, amount…) and currency are checked as money.
+    extra = dict(storable_properties(extra, event=None, where=""))
     return TrackingEvent(
         message_id=row_message_id(row, source_id=source_id),
         type="track",
