@@ -107,7 +107,10 @@ class Ingestor:
         received_at = datetime.now(UTC)
         self.metrics.received.labels("single").inc()
         address = self.admit(request)
-        body = await read_capped(request, limit=self.options.limits.max_event_bytes)
+        limits = self.options.limits
+        body = await read_capped(
+            request, limit=limits.max_event_bytes, deadlines=limits.body_deadlines()
+        )
         raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         self.throttle.check_source(source.source_id, 1)
@@ -130,7 +133,10 @@ class Ingestor:
     async def batch(self, request: Request) -> dict[str, Any]:
         received_at = datetime.now(UTC)
         peer = self.admit(request)
-        body = await read_capped(request, limit=self.options.limits.max_request_bytes)
+        limits = self.options.limits
+        body = await read_capped(
+            request, limit=limits.max_request_bytes, deadlines=limits.body_deadlines()
+        )
         raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         items = batch_items(raw, max_events=self.options.limits.max_batch_events)

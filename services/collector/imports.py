@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.collector.app import Ingestor
-from services.collector.body import TooLarge
+from services.collector.body import Deadlines, TooLarge, timed_chunks
 from services.collector.clock import EARLIEST
 from services.collector.integrations.common import identities, message_id
 from services.collector.integrations.store import ReceiptBook
@@ -311,6 +311,10 @@ def imports_router(
 ) -> APIRouter:
     router = APIRouter(tags=["imports"])
     importer = OfflineImporter(ingestor, receipts, max_bytes=max_bytes)
+    options = ingestor.options
+    deadlines = Deadlines(
+        idle_s=options.limits.body_idle_timeout_s, total_s=options.import_timeout_s
+    )
 
     @router.post("/v1/imports/offline")
     async def offline_import(request: Request) -> dict[str, Any]:
@@ -324,7 +328,7 @@ def imports_router(
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         report = await importer.run(
-            request.stream(),
+            timed_chunks(request.stream(), deadlines),
             csv_format=content_type in CSV_TYPES,
             source_id=source.source_id,
             received_at=datetime.now(UTC),

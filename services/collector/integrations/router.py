@@ -78,7 +78,9 @@ def integrations_router(
                     "unknown_source", f"no enabled {provider} integration for source {source_id}"
                 ),
             )
-        body = await read_capped(request, limit=limit)
+        body = await read_capped(
+            request, limit=limit, deadlines=ingestor.options.limits.body_deadlines()
+        )
         webhook = WebhookRequest(
             method=request.method,
             url=_signed_url(request, public_base_url),
