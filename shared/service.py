@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -15,17 +15,20 @@ from shared.consumer import BatchConsumer, ConsumerWiring
 from shared.database import create_engine, create_session_factory, ping
 from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
-from shared.ops import ops_router
+from shared.ops import metrics_guard, ops_router
 from shared.producer import EventProducer
 from shared.runtime import run_service
 from shared.settings import (
+    AuthSettings,
     ConsumerOptions,
     ConsumerSettings,
     DatabaseSettings,
     HttpSettings,
     KafkaSettings,
+    OpsSettings,
     ServiceSettings,
 )
+from shared.tokens.store import token_verifier
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,8 @@ class ConsumerServiceConfig:
     consumer: ConsumerSettings
     kafka: KafkaSettings
     database: DatabaseSettings
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    ops: OpsSettings = field(default_factory=OpsSettings)
 
 
 async def run_consumer_service(config: ConsumerServiceConfig, build: Build) -> None:
@@ -65,8 +70,11 @@ async def run_consumer_service(config: ConsumerServiceConfig, build: Build) -> N
             metrics=ConsumerMetrics(config.name, registry),
         )
         app = FastAPI(title=f"Boucle {config.name}", version="1")
+        app.state.tokens = token_verifier(sessions, config.auth)  # read APIs need tokens
         checks = {"kafka": producer.ping, "postgres": lambda: ping(engine)}
-        app.include_router(ops_router(registry=registry, checks=checks))
+        app.include_router(
+            ops_router(registry=registry, checks=checks, guard=metrics_guard(config.ops))
+        )
         app.include_router(parts.router)
         await run_service(app, config.http, workers=[consumer.run])
     finally:
@@ -85,5 +93,7 @@ def serve_consumer(
         consumer=options.consumer,
         kafka=settings.kafka,
         database=settings.database,
+        auth=settings.auth,
+        ops=settings.ops,
     )
     asyncio.run(run_consumer_service(config, build))

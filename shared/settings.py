@@ -7,8 +7,12 @@ Each service composes these groups into one ``BaseSettings`` of its own, built o
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import ipaddress
+
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.auth import Scope
 
 ENV_CONFIG = SettingsConfigDict(env_nested_delimiter="__", env_file=None, extra="ignore")
 
@@ -62,6 +66,34 @@ class LogSettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    """API tokens (shared/auth.py): how long a verified token is believed without asking
+    PostgreSQL (a revocation takes effect within it), and for how long past that a known token
+    is still accepted while PostgreSQL is down."""
+
+    token_cache_ttl_s: float = Field(default=10.0, ge=0)
+    token_max_stale_s: float = Field(default=300.0, ge=0)
+
+
+class OpsSettings(BaseModel):
+    """Who may read ``/metrics``. Both empty (the default): anyone who reaches the port, as the
+    local stack listens on 127.0.0.1 only. Otherwise a peer in one of the networks, or a
+    request with an API token of that scope, may."""
+
+    metrics_allow_networks: list[str] = Field(default_factory=list)
+    metrics_token_scope: Scope | None = None
+
+    @field_validator("metrics_allow_networks")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
+        return entries
+
+
 class ConsumerOptions(HttpSettings):
     """A consuming service's own group: where it listens, and how it consumes."""
 
@@ -77,3 +109,5 @@ class ServiceSettings(BaseSettings):
     topics: TopicSettings = Field(default_factory=TopicSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution import repository
 from services.attribution.currency import Rates
 from services.attribution.repository import GroupBy
+from shared.auth import require
 
 
 def attribution_router(
@@ -21,7 +22,7 @@ def attribution_router(
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["attribution"])
 
-    @router.get("/attribution")
+    @router.get("/attribution", dependencies=[Depends(require("read:reports"))])
     async def attribution(
         model: str = "last_touch", group_by: GroupBy = "channel"
     ) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from services.collector.storable import storable_derived, storable_message
 from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
 from shared.metrics import CollectorMetrics
-from shared.ops import ReadinessCheck, ops_router
+from shared.ops import MetricsGuard, ReadinessCheck, ops_router
 from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import TopicSettings
 
@@ -323,9 +323,10 @@ def create_app(
     registry: CollectorRegistry,
     checks: Mapping[str, ReadinessCheck],
     routers: Sequence[APIRouter] = (),
+    metrics_guard: MetricsGuard | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Boucle collector", version="1")
-    app.include_router(ops_router(registry=registry, checks=checks))
+    app.include_router(ops_router(registry=registry, checks=checks, guard=metrics_guard))
     for router in routers:  # webhooks and imports, which need more than the Ingestor
         app.include_router(router)
     metrics = ingestor.metrics

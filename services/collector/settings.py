@@ -12,10 +12,12 @@ from services.collector.addresses import parse_networks
 from services.collector.body import Deadlines
 from shared.settings import (
     ENV_CONFIG,
+    AuthSettings,
     DatabaseSettings,
     HttpSettings,
     KafkaSettings,
     LogSettings,
+    OpsSettings,
     TopicSettings,
 )
 
@@ -114,5 +116,7 @@ class CollectorSettings(BaseSettings):
     topics: TopicSettings = Field(default_factory=TopicSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     # Only used by `sources seed-demo`, for local stacks; never a default key in production.
     demo_write_key: str = Field(default="demo-write-key", validation_alias="BOUCLE_DEMO_WRITE_KEY")

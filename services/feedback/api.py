@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.feedback import repository
+from shared.auth import require
 
 
 def cases_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["cases"])
 
-    @router.get("/cases")
+    @router.get("/cases", dependencies=[Depends(require("read:cases"))])
     async def cases(
         status: Literal["open", "closed"] | None = None,
         limit: int = Query(default=100, ge=1, le=1000),

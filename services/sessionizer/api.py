@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.sessionizer import journal
 from services.sessionizer.tables import TouchpointRow
+from shared.auth import require
 
 
 def parse_cursor(cursor: str | None) -> journal.Cursor | None:
@@ -40,7 +41,7 @@ def touchpoint_json(row: TouchpointRow) -> dict[str, Any]:
 def journeys_router(sessions: async_sessionmaker[AsyncSession]) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["journeys"])
 
-    @router.get("/journeys/{identifier}")
+    @router.get("/journeys/{identifier}", dependencies=[Depends(require("read:journeys"))])
     async def journey(
         identifier: str, limit: int = Query(default=100, ge=1, le=1000), cursor: str | None = None
     ) -> dict[str, Any]:
