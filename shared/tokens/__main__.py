@@ -8,4 +8,5 @@ import sys
 from shared.tokens.cli import TokenCliSettings, run
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(run(sys.argv[1:], TokenCliSettings())))
+    settings = TokenCliSettings()
+    sys.exit(asyncio.run(run(sys.argv[1:], settings.database, demo_token=settings.demo_token)))

@@ -79,12 +79,13 @@ def chosen_value(token: str, database: DatabaseSettings) -> str:
     return token
 
 
-async def run(argv: Sequence[str], settings: TokenCliSettings) -> int:
+async def run(argv: Sequence[str], database: DatabaseSettings, *, demo_token: str) -> int:
     args = parser().parse_args(argv)
-    engine = create_engine(settings.database)
+    engine = create_engine(database)
     try:
         async with create_session_factory(engine)() as session, session.begin():
-            print(await dispatch(session, args, settings))
+            said = await dispatch(session, args, database, demo_token=demo_token)
+        print(said)  # once committed: a token printed is a token that works
         return 0
     except (Refusal, ValueError) as exc:
         print(f"error: {exc}")
@@ -94,7 +95,7 @@ async def run(argv: Sequence[str], settings: TokenCliSettings) -> int:
 
 
 async def dispatch(
-    session: AsyncSession, args: argparse.Namespace, settings: TokenCliSettings
+    session: AsyncSession, args: argparse.Namespace, database: DatabaseSettings, *, demo_token: str
 ) -> str:
     if args.action == "list":
         return "\n".join(describe(info) for info in await store.all_tokens(session)) or "no tokens"
@@ -104,11 +105,11 @@ async def dispatch(
             raise Refusal(f"no token is named or has the id {args.token!r}; see `list`")
         return f"token {args.token} revoked" if done else f"token {args.token} was revoked already"
     if args.action == "seed-demo":
-        token = chosen_value(settings.demo_token, settings.database)
+        token = chosen_value(demo_token, database)
         await store.put_token(session, name=DEMO_NAME, token_hash=hash_token(token), scopes=SCOPES)
         return f"demo token (every scope, local use only): {token}"
     scopes = parse_scopes(args.scopes)
-    token = chosen_value(args.token, settings.database) if args.token else new_token()
+    token = chosen_value(args.token, database) if args.token else new_token()
     if await store.add_token(session, name=args.name, token_hash=hash_token(token), scopes=scopes):
         return (
             f"token {args.name} ({','.join(scopes)}): {token}\n"
