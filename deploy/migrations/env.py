@@ -12,8 +12,8 @@ import services.attribution.tables
 import services.collector.integrations.tables
 import services.collector.tables
 import services.feedback.tables
-import services.sessionizer.tables
-import shared.tokens.tables  # noqa: F401 - registers every table on Base.metadata
+import services.sessionizer.tables  # noqa: F401 - registers every table on Base.metadata
+import shared.tokens.tables  # noqa: F401
 from shared.database import Base, create_engine
 from shared.settings import DatabaseSettings
 
