@@ -155,16 +155,19 @@ def _check_score(value: Any, *, field: str) -> None:
 def storable_properties(
     properties: Mapping[str, Any], *, event: str | None, where: str = "properties"
 ) -> Mapping[str, Any]:
-    """``properties`` checked; returned with ``currency`` upper-cased when it was not."""
+    """``properties`` checked; returned with ``currency`` upper-cased when it was not. Field
+    names are only built for an error: this runs for every event."""
     names = MONEY_PROPERTIES + (AD_MONEY_PROPERTIES if event in AD_EVENTS else ())
-    refund = event in REFUND_EVENTS
     for name in names:
-        if properties.get(name) not in (None, ""):  # absent, as the consumers read it
-            check_amount(properties[name], field=_join(where, name), refund=refund)
+        value = properties.get(name)
+        if value is not None and value != "":  # else absent, as the consumers read it
+            check_amount(value, field=_join(where, name), refund=event in REFUND_EVENTS)
     if event == NPS_EVENT and properties.get("score") not in (None, ""):
         _check_score(properties["score"], field=_join(where, "score"))
     currency = properties.get("currency")
-    if currency in (None, ""):  # absent: the consumer's default currency applies
+    if currency is None or currency == "":  # absent: the consumer's default currency applies
+        return properties
+    if isinstance(currency, str) and currency in ISO_4217:
         return properties
     code = currency_code(currency, field=_join(where, "currency"))
     return properties if code == currency else {**properties, "currency": code}
@@ -174,8 +177,9 @@ def storable_message(raw: dict[str, Any], *, where: str = "", encoded: bytes | N
     """Checks one Segment message in place (its currency is upper-cased), before validation."""
     refuse_nul(raw, where=where, encoded=encoded)
     properties = raw.get("properties")
-    if isinstance(properties, Mapping):
-        event = raw.get("event") if isinstance(raw.get("event"), str) else None
+    if properties and isinstance(properties, dict):
+        event = raw.get("event")
+        event = event if isinstance(event, str) else None
         checked = storable_properties(properties, event=event, where=_join(where, "properties"))
         if checked is not properties:
             raw["properties"] = checked
@@ -184,15 +188,19 @@ def storable_message(raw: dict[str, Any], *, where: str = "", encoded: bytes | N
 def storable_derived(event: TrackingEvent, *, where: str = "") -> None:
     """What enrichment decoded from URLs (``?utm_source=%00``) can hold U+0000 too."""
     c = event.campaign
-    decoded = (c.name, c.source, c.medium, c.term, c.content, c.id, *event.click_ids.values())
-    if any(text is not None and "\x00" in text for text in decoded):
-        field = _join(where, "context.page.url")
-        raise BadInput(
-            f"{field}: a query parameter decodes to a NUL character (%00), which cannot be "
-            "stored; remove it",
-            field=field,
-            code="nul_character",
-        )
+    for text in (c.name, c.source, c.medium, c.term, c.content, c.id, *event.click_ids.values()):
+        if text is not None and "\x00" in text:
+            _decoded_nul(where)
+
+
+def _decoded_nul(where: str) -> None:
+    field = _join(where, "context.page.url")
+    raise BadInput(
+        f"{field}: a query parameter decodes to a NUL character (%00), which cannot be "
+        "stored; remove it",
+        field=field,
+        code="nul_character",
+    )
 
 
 def storable_event(event: TrackingEvent) -> None:

@@ -113,6 +113,8 @@ UNSTORABLE = [
     (order(revenue=10, currency=123), "properties.currency", "invalid_currency"),
     (order(revenue=10, currency="💶"), "properties.currency", "invalid_currency"),
     (order(revenue=10, currency="BGN"), "properties.currency", "invalid_currency"),
+    (order(revenue=10, currency=["EUR"]), "properties.currency", "invalid_currency"),
+    (order(revenue=10, currency={"code": "EUR"}), "properties.currency", "invalid_currency"),
     (
         {"userId": "u-1", "event": "Ad Clicked", "properties": {"cost": "free"}},
         "properties.cost",
