@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export BOUCLE_DEMO_WRITE_KEY ?= demo-write-key
+export BOUCLE_DEMO_TOKEN ?= demo-admin-token
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
@@ -46,8 +47,11 @@ infra: venv
 migrate: venv
 	$(BIN)/alembic -c deploy/alembic.ini upgrade head
 
+# The demo write key sends events; the demo token (every scope) reads them. Both are for a local
+# stack only: the token CLI refuses a chosen value for a database that is not on this machine.
 seed: venv
 	$(BIN)/python -m services.collector sources seed-demo
+	$(BIN)/python -m shared.tokens seed-demo
 
 up: infra seed
 	deploy/services.sh start
@@ -59,6 +63,8 @@ up: infra seed
 	@echo "  feedback     http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
 	@echo "  metrics      /metrics on every port; health /healthz, /readyz"
 	@echo "  demo write key: $(BOUCLE_DEMO_WRITE_KEY)   logs: .run/logs/"
+	@echo "  demo token (every scope, for the read APIs): $(BOUCLE_DEMO_TOKEN)"
+	@echo "    curl -H 'Authorization: Bearer $(BOUCLE_DEMO_TOKEN)' http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
 
 down:
 	-deploy/services.sh stop

@@ -185,3 +185,9 @@ class CollectorMetrics:
             ["limit"],
             registry=registry,
         )
+        self.body_timeouts = Counter(
+            "boucle_collector_body_timeouts_total",
+            "Requests answered 408 because their body stalled (idle) or took too long (total)",
+            ["limit"],
+            registry=registry,
+        )

@@ -27,12 +27,13 @@ from shared.database import create_engine, create_session_factory, ping
 from shared.jobs import Clock, Job
 from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
-from shared.ops import ops_router
+from shared.ops import metrics_guard, ops_router
 from shared.producer import EventProducer
 from shared.routes import AnyRoute
 from shared.runtime import run_service
 from shared.settings import ConsumerOptions, ServiceSettings
 from shared.store import SqlStore
+from shared.tokens.store import token_verifier
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -105,6 +106,7 @@ async def run_consumer_service(
             on_revoked=parts.on_revoked,
         )
         app = service_app(service.name, parts, sessions=sessions, registry=registry)
+        app.state.tokens = token_verifier(sessions, settings.auth)  # read APIs need tokens
 
         async def consuming() -> bool:
             return consumer.ready()
@@ -115,6 +117,7 @@ async def run_consumer_service(
                 registry=registry,
                 checks=checks,
                 reasons=lambda: {"consumer": consumer.halted} if consumer.halted else {},
+                guard=metrics_guard(settings.ops),
             )
         )
         await run_service(app, options, workers=[consumer.run])

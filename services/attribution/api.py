@@ -12,6 +12,7 @@ from services.attribution import repository
 from services.attribution.currency import Rates
 from services.attribution.repository import GroupBy
 from shared.api import ApiModel, DbSession
+from shared.auth import require
 
 
 class GroupOut(ApiModel):
@@ -58,6 +59,7 @@ def attribution_router() -> APIRouter:
 
     @router.get(
         "/attribution",
+        dependencies=[Depends(require("read:reports"))],
         response_model=AttributionOut,
         responses={400: {"description": "A model this service does not compute"}},
     )

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.collector.body import TooLarge
+from services.collector.body import BodyTimeout, TooLarge
 from services.collector.browser import cors_headers
 from services.collector.ratelimit import RateLimited
 from shared.errors import BadInput, DependencyDown
@@ -42,10 +42,13 @@ def add_error_handlers(app: FastAPI, metrics: CollectorMetrics) -> None:
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> JSONResponse:
         metrics.rejected.labels(exc.code).inc()
+        headers = cors_headers(request)
         status = 413 if isinstance(exc, TooLarge) else 400
-        return error_response(
-            status, exc.code, exc.message, field=exc.field, headers=cors_headers(request)
-        )
+        if isinstance(exc, BodyTimeout):
+            metrics.body_timeouts.labels(exc.limit).inc()
+            # The rest of the body may still come: the connection cannot carry another request.
+            status, headers = 408, {**headers, "Connection": "close"}
+        return error_response(status, exc.code, exc.message, field=exc.field, headers=headers)
 
     @app.exception_handler(OriginRefused)
     async def origin_refused(_: Request, exc: OriginRefused) -> JSONResponse:

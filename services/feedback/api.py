@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.feedback import repository
 from services.feedback.tables import CaseRow
 from shared.api import ApiModel, DbSession
+from shared.auth import require
 
 
 class CaseOut(ApiModel):
@@ -43,7 +44,7 @@ class CasesOut(ApiModel):
 def cases_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["cases"])
 
-    @router.get("/cases", response_model=CasesOut)
+    @router.get("/cases", response_model=CasesOut, dependencies=[Depends(require("read:cases"))])
     async def cases(
         session: DbSession,
         status: Literal["open", "closed"] | None = None,

@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from services.sessionizer import journal
 from services.sessionizer.tables import ConversionRow, SessionRow, TouchpointRow
 from shared.api import ApiModel, DbSession
+from shared.auth import require
 
 
 class TouchpointOut(ApiModel):
@@ -101,6 +102,7 @@ def journeys_router() -> APIRouter:
 
     @router.get(
         "/journeys/{identifier}",
+        dependencies=[Depends(require("read:journeys"))],
         response_model=JourneyOut,
         responses={404: {"description": "No journey is known for this identifier"}},
     )

@@ -13,7 +13,7 @@ import httpx
 from segment.analytics import Client
 
 from tests import infra
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import TOKEN, Stack
 
 
 def poll(
@@ -30,7 +30,8 @@ def poll(
 
 
 def get(url: str) -> Any:
-    response = httpx.get(url, timeout=5)
+    """A read API's answer, sent with the stack's token (every scope); None unless 200."""
+    response = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
     return response.json() if response.status_code == 200 else None
 
 
@@ -154,6 +155,24 @@ def test_every_service_reports_ready_and_serves_metrics(stack: Stack) -> None:
         )
         assert ready == {"status": "ready", "checks": checks}
         assert "# TYPE" in httpx.get(f"{url}/metrics", timeout=5).text
+
+
+def test_the_read_apis_refuse_a_request_without_a_token_or_with_the_write_key(
+    stack: Stack,
+) -> None:
+    reads = {
+        "sessionizer": "/v1/journeys/anyone",
+        "attribution": "/v1/attribution",
+        "feedback": "/v1/cases",
+    }
+    for service, path in reads.items():
+        url = stack.urls[service] + path
+        assert httpx.get(url, timeout=5).status_code == 401
+        as_bearer = {"Authorization": f"Bearer {stack.write_key}"}
+        assert httpx.get(url, headers=as_bearer, timeout=5).status_code == 401
+        with_token = {"Authorization": f"Bearer {stack.token}"}
+        allowed = httpx.get(url, headers=with_token, timeout=5).status_code
+        assert allowed == (404 if service == "sessionizer" else 200)  # nobody's journey: 404
 
 
 def test_wrong_write_key_is_refused_by_the_running_collector(stack: Stack) -> None:
