@@ -184,7 +184,8 @@ def speed(lines: list[Line], reader_factory: type[TextReader]) -> None:
 
 
 def digest(lines: list[Line]) -> str:
-    reader = TextReader.load(TextSettings(memo_size=0))
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))  # the engine's, for this process
+    reader = TextReader.load(TextSettings(memo_size=0, threads=threads))
     verdicts = [reader.read(x.text) for x in lines]
     return hashlib.sha256(repr(verdicts).encode()).hexdigest()[:16]
 
