@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.api import answer_validation_errors
 from shared.broker import KafkaBroker
 from shared.consumer import BatchConsumer, LoopParts, RevokeHook
 from shared.database import create_engine, create_session_factory, ping
@@ -135,6 +136,7 @@ def service_app(
 ) -> FastAPI:
     """The read API of a service (without the ops routes), as the process serves it."""
     app = FastAPI(title=f"Boucle {name}", version="1")
+    answer_validation_errors(app)
     app.state.sessions = sessions
     app.state.registry = registry
     for key, value in parts.state.items():

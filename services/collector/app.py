@@ -33,6 +33,7 @@ from services.collector.segment import batch_items, encode_json, parse_json, par
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Authenticator, Source
 from services.collector.storable import storable_derived, storable_message
+from shared.api import answer_validation_errors
 from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
 from shared.metrics import CollectorMetrics
@@ -332,6 +333,7 @@ def create_app(
     metrics = ingestor.metrics
 
     add_error_handlers(app, metrics)
+    answer_validation_errors(app)
 
     for call in SINGLE_CALLS:
         _add_single_route(app, ingestor, call, path=f"/v1/{call}")
