@@ -45,9 +45,9 @@ def build_app() -> Any:
     from prometheus_client import CollectorRegistry
 
     from services.collector.app import Ingestor, create_app
+    from services.collector.metrics import CollectorMetrics
     from services.collector.settings import CollectorOptions, RateLimitSettings
     from services.collector.sources import Source
-    from shared.metrics import CollectorMetrics
     from shared.settings import TopicSettings
 
     registry = CollectorRegistry()

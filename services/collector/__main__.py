@@ -18,12 +18,12 @@ from services.collector.delivery import DeliveryOptions, DurableSink
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import IntegrationDirectory, Receipts
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorSettings
 from services.collector.sources import SourceDirectory
 from services.collector.spool import Spool
 from shared.database import create_engine, create_session_factory, ping
 from shared.log import configure_logging
-from shared.metrics import CollectorMetrics
 from shared.ops import metrics_guard
 from shared.producer import EventProducer
 from shared.runtime import run_service

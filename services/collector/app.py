@@ -22,6 +22,7 @@ from services.collector.body import TooLarge, basic_username, read_capped
 from services.collector.browser import add_browser_routes, cors_headers, gif_response, pixel_message
 from services.collector.dedupe import InFlight, RecentIds
 from services.collector.enrichment import enrich
+from services.collector.metrics import CollectorMetrics
 from services.collector.ratelimit import Rate, RateLimited, Throttle
 from services.collector.responses import (
     OriginRefused,
@@ -36,7 +37,6 @@ from services.collector.storable import storable_derived, storable_message
 from shared.api import answer_validation_errors
 from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
-from shared.metrics import CollectorMetrics
 from shared.ops import MetricsGuard, ReadinessCheck, ops_router
 from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import TopicSettings

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from services.collector.body import BodyTimeout, TooLarge
 from services.collector.browser import cors_headers
+from services.collector.metrics import CollectorMetrics
 from services.collector.ratelimit import RateLimited
 from shared.errors import BadInput, DependencyDown
-from shared.metrics import CollectorMetrics
 
 
 class Unauthorized(Exception):

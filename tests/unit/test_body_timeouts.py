@@ -14,8 +14,8 @@ from prometheus_client import CollectorRegistry
 from services.collector.app import Ingestor, create_app
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions, LimitSettings
-from shared.metrics import CollectorMetrics
 from tests import webhooks
 from tests.unit.test_collector_api import TOPICS, ListSink
 from tests.unit.test_edge_validation import OFFLINE_KEY, WEB_KEY, TwoSources

@@ -12,11 +12,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from services.collector.app import Ingestor, create_app
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions, LimitSettings
 from services.collector.sources import Source
 from shared.errors import DependencyDown
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
 from shared.producer import OutgoingRecord
 from shared.settings import TopicSettings
 

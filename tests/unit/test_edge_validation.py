@@ -15,10 +15,10 @@ from prometheus_client import CollectorRegistry
 from services.collector.app import Ingestor, create_app
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Source
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
 from tests import webhooks
 from tests.unit.test_collector_api import TOPICS, ListSink
 from tests.unit.test_webhook_api import BASE, DictIntegrations, SetReceipts
