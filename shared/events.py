@@ -85,6 +85,9 @@ class TrackingEvent(WireModel):
     flags: tuple[str, ...] = ()
     # From context.userAgent, else a browser's or the pixel's User-Agent header.
     device: Device | None = None
+    # False when the event's consent object grants no tracking category: it is only counted,
+    # never sessionized or attributed (services/collector/privacy.py).
+    tracking_consent: bool = True
 
     @model_validator(mode="after")
     def _identified(self) -> TrackingEvent:

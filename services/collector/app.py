@@ -126,6 +126,7 @@ class Ingestor:
             offline=source.kind == "offline",
             peer_ip=address,
             user_agent=_browser_agent(request),
+            tracking_categories=self.options.privacy.tracking_categories,
         )
         storable_derived(event)
         duplicates = await self.publish([event], [])
@@ -229,6 +230,7 @@ class Ingestor:
             offline=source.kind == "offline",
             peer_ip=peer,
             user_agent=agent,
+            tracking_categories=self.options.privacy.tracking_categories,
         )
         storable_derived(event, where=where)
         return event

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings
 
 from services.collector.addresses import parse_networks
 from services.collector.body import Deadlines
+from services.collector.privacy import TRACKING_CATEGORIES
 from shared.settings import (
     ENV_CONFIG,
     AuthSettings,
@@ -69,8 +70,15 @@ class DedupeSettings(Group):
     window_s: float = 600.0
 
 
+class PrivacySettings(Group):
+    # Consent categories (Segment's categoryPreferences ids) any one of which allows an event to
+    # be sessionized and attributed; an event whose consent object grants none is only counted.
+    tracking_categories: tuple[str, ...] = TRACKING_CATEGORIES
+
+
 class CollectorOptions(HttpSettings):
     port: int = 8000
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
