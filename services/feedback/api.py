@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from services.feedback import repository
 from services.feedback.tables import CaseRow
 from shared.api import ApiModel, DbSession
-from shared.auth import require
+from shared.auth import AUTH_RESPONSES, require
 
 
 class CaseOut(ApiModel):
@@ -42,7 +42,7 @@ class CasesOut(ApiModel):
 
 
 def cases_router() -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["cases"])
+    router = APIRouter(prefix="/v1", tags=["cases"], responses=AUTH_RESPONSES)
 
     @router.get("/cases", response_model=CasesOut, dependencies=[Depends(require("read:cases"))])
     async def cases(
