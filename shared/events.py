@@ -154,6 +154,32 @@ class IdentityLink(WireModel):
     merged_from: str | None = None
 
 
+class ErasureRequest(WireModel):
+    """Erase a person, named by any of their identifiers (``privacy.requests.v1``, keyed by the
+    request). The sessionizer resolves the identifiers to persons, erases what it holds and
+    announces each person erased; the other services erase on that announcement."""
+
+    kind: Literal["erasure_request"] = "erasure_request"
+    request_id: str
+    identifiers: tuple[str, ...]
+    requested_at: datetime
+
+
+class PersonErased(WireModel):
+    """The sessionizer erased a person (``privacy.requests.v1``, keyed by the request): every
+    service deletes what it holds of ``person_id`` and of the identifiers, keeping only
+    anonymous aggregates, and records the erasure without the personal data."""
+
+    kind: Literal["person_erased"] = "person_erased"
+    request_id: str
+    person_id: str
+    identifiers: tuple[str, ...]
+    erased_at: datetime
+
+
+PrivacyRecord = Annotated[ErasureRequest | PersonErased, Field(discriminator="kind")]
+
+
 class Credit(WireModel):
     """Share of one conversion given to one touchpoint by one model (``attribution.credits.v1``)."""
 
