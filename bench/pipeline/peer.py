@@ -46,10 +46,10 @@ def peer_python() -> Path:
     if not uv.exists():
         raise RuntimeError(f"{uv} is missing: `make venv` installs it")
     shutil.rmtree(home, ignore_errors=True)
-    quiet = {"check": True, "capture_output": True}
-    subprocess.run([str(uv), "venv", str(home), "--python", sys.executable, "-q"], **quiet)
+    venv = [str(uv), "venv", str(home), "--python", sys.executable, "-q"]
+    subprocess.run(venv, check=True, capture_output=True)
     install = [str(uv), "pip", "install", "--python", str(python), "--require-hashes", "-q"]
-    subprocess.run([*install, "-r", str(REQUIREMENTS)], **quiet)
+    subprocess.run([*install, "-r", str(REQUIREMENTS)], check=True, capture_output=True)
     marker.write_text(REQUIREMENTS.read_text())
     return python
 
@@ -62,8 +62,7 @@ async def drain_peer(bench: Bench, *, timeout_s: float) -> DrainResult:
         argv = [str(python), str(HERE / "quix_sessions.py"), "--broker", bench.broker.bootstrap]
         argv += ["--topic", bench.raw_topic, "--output", f"{run_id}.sessions", "--group", group]
         argv += ["--state-dir", state]
-        with open(bench.logs / "quix.log", "ab") as log:
-            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        process = _start(argv, bench.logs / f"{run_id}.log")
         try:
             progress = await watch_progress(
                 bench.broker.bootstrap,
@@ -76,6 +75,11 @@ async def drain_peer(bench: Bench, *, timeout_s: float) -> DrainResult:
             process.terminate()
             await asyncio.to_thread(_wait, process)
     return DrainResult(NAME, "quixstreams", 1, "peer", progress)
+
+
+def _start(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _wait(process: subprocess.Popen[bytes]) -> None:
