@@ -127,6 +127,7 @@ def _session_events(
 
 
 def _event(kind: str, message: dict[str, Any], at: datetime) -> PlannedEvent:
+    at = _ms(at)
     stamped = {**message, "timestamp": _iso(at), "sentAt": _iso(at)}
     return PlannedEvent(kind=kind, message=stamped, occurred_at=at, arrives_at=at)
 
@@ -139,7 +140,7 @@ def _delay_some(
     for index, event in enumerate(events):
         if index in late:
             delay = timedelta(minutes=rng.uniform(1, spec.max_late_minutes))
-            arrives = event.occurred_at + delay
+            arrives = _ms(event.occurred_at + delay)
             message = {**event.message, "sentAt": _iso(arrives)}
             event = replace(event, message=message, arrives_at=arrives, late=True)
         out.append(event)
@@ -149,12 +150,19 @@ def _delay_some(
 def _duplicates_of(
     rng: random.Random, events: list[PlannedEvent], count: int
 ) -> list[PlannedEvent]:
-    """Client retries: the same message again, seconds to two minutes later."""
+    """Client retries: the same message again, seconds to two minutes later (a client sets
+    ``sentAt`` afresh at every send)."""
     copies = []
     for event in rng.sample(events, count):
-        again = event.arrives_at + timedelta(seconds=rng.uniform(1, 120))
-        copies.append(replace(event, arrives_at=again, duplicate=True))
+        again = _ms(event.arrives_at + timedelta(seconds=rng.uniform(1, 120)))
+        message = {**event.message, "sentAt": _iso(again)}
+        copies.append(replace(event, message=message, arrives_at=again, duplicate=True))
     return copies
+
+
+def _ms(moment: datetime) -> datetime:
+    """Clients send milliseconds; so does the plan, so times survive the wire unchanged."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _iso(moment: datetime) -> str:
