@@ -8,14 +8,15 @@ export BOUCLE_DEMO_TOKEN ?= demo-admin-token
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
-        lint bench logs browser-deps lock
+        lint bench bench-pipeline logs browser-deps lock
 
 help:
 	@echo "make up      start Kafka, PostgreSQL and the four services (idempotent)"
 	@echo "make down    stop what make up started"
 	@echo "make status  what is running"
 	@echo "make test    lint, then unit, integration and end-to-end tests on real Kafka + Postgres"
-	@echo "make bench   collector benchmark against raw-producer and bare-endpoint ceilings"
+	@echo "make bench   collector and pipeline benchmarks, against ceilings and a peer"
+	@echo "make bench-pipeline  the pipeline benchmark alone (BENCH_ARGS='--quick' to try it)"
 
 # Every dependency, runtime and dev, is installed exactly as uv.lock says (versions and hashes);
 # pyproject.toml keeps the ranges. uv itself is pinned by hash in deploy/uv-requirements.txt and
@@ -101,6 +102,12 @@ test-e2e: infra
 
 bench: infra
 	$(BIN)/python -m bench.collector
+	$(BIN)/python -m bench.pipeline
+
+# The consumers' drain rates and the pipeline's latency; BENCH_ARGS passes flags through
+# (`make bench-pipeline BENCH_ARGS='--quick'`, `--help` lists them).
+bench-pipeline: infra
+	$(BIN)/python -m bench.pipeline $(BENCH_ARGS)
 
 logs:
 	tail -n 50 -F .run/logs/*.log

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -137,16 +138,14 @@ async def run_latency(bench: Bench, variant: Variant, plan: LatencyPlan) -> Late
     name = f"{plan.rate:,.0f} ev/s" + (
         f", consumers x{plan.instances}" if plan.instances > 1 else ""
     )
-    sent = offered["markers"]
-    assert isinstance(sent, dict)
+    sent: dict[str, float] = dict(offered["markers"])  # type: ignore[call-overload]
     credit = [watch.seen["credit"][t] - sent[t] for t in watch.seen["credit"] if t in sent]
     case = [watch.seen["case"][t] - sent[t] for t in watch.seen["case"] if t in sent]
     return LatencyResult(name, variant.label, plan, offered, len(sent), credit, case, lag)
 
 
 def _seed_source(env: dict[str, str], variant: Variant) -> None:
-    import subprocess
-
+    """The collector's own CLI creates the source whose write key the load sends."""
     subprocess.run(
         [sys.executable, "-m", "services.collector", "sources", "seed-demo"],
         cwd=variant.root,

@@ -7,6 +7,7 @@ the next one goes on; only a time is never a failure.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from collections.abc import Awaitable
@@ -33,7 +34,7 @@ async def attempt(results: Results, what: str, step: Awaitable[T]) -> T | None:
     say(what)
     try:
         return await step
-    except (RuntimeError, ReadApiRefused, OSError) as exc:
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
         results.failures.append(f"{what}: {exc}")
         say(f"  failed: {exc}")
         return None
@@ -133,10 +134,12 @@ async def latency_runs(
                     rate, args.seconds, count, args.batch, args.markers_per_s, args.settle
                 )
                 what = f"latency {rate:,.0f} ev/s, consumers x{count} [{variant.label}]"
-                done = await attempt(results, what, run_latency(bench, variant, plan_))
+                try:
+                    done = await attempt(results, what, run_latency(bench, variant, plan_))
+                except ReadApiRefused as exc:
+                    results.failures.append(f"{what}: {exc}")
+                    return  # every further run would be refused the same way
                 if done is not None:
                     results.latency.append(done)
                     credits, cases = len(done.credit_s), len(done.case_s)
                     say(f"  markers seen: {credits} credits, {cases} cases of {done.markers}")
-                elif results.failures[-1].find("BENCH_TOKEN") >= 0:
-                    return  # every further run would be refused the same way
