@@ -99,10 +99,14 @@ async def run(args: argparse.Namespace, spec: StreamSpec, results: Results) -> N
 
 def main() -> None:
     args = parse_args()
+    try:
+        chosen = variants(args)
+    except ValueError as exc:
+        sys.exit(f"python -m bench.pipeline: {exc}")
     spec = StreamSpec(events=args.events, visitors=args.visitors, seed=args.seed)
     header = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": "; ".join(f"{v.label} {commit_of(v.root)}" for v in variants(args)),
+        "commit": "; ".join(f"{v.label} {commit_of(v.root)}" for v in chosen),
         "events": spec.events,
         "visitors": spec.visitor_count,
         "seed": spec.seed,

@@ -1,6 +1,6 @@
 """Drain phase: a consumer alone on a prepared backlog, on a fresh group and a fresh database.
 
-Its rate is read from the group's committed offsets, polled four times a second: records
+Its rate is read from the group's committed offsets, polled ten times a second: records
 committed between the first commit seen and the last, over the time between them. Start-up and
 the group join are left out (they are in ``wall_s``). A run that has not finished within its
 time limit is stopped and reported as partial, with the rate of what it did.
@@ -17,7 +17,7 @@ from bench.pipeline import stack
 from bench.pipeline.broker import OffsetWatch
 from bench.pipeline.context import Bench, Variant
 
-POLL_S = 0.25
+POLL_S = 0.1
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from bench.pipeline.broker import OffsetWatch
 from bench.pipeline.context import Bench, Variant
 from bench.pipeline.lag import LagSeries
 from bench.pipeline.offer import marker_tokens
+from shared.settings import TopicSettings
 
 POLL_S = 0.2
 LAG_POLL_S = 1.0
@@ -55,6 +56,7 @@ class LatencyResult:
     credit_s: list[float]  # latencies of the markers whose credit became visible
     case_s: list[float]
     lag: dict[str, LagSeries]
+    read_errors: int = 0  # read API answers that were neither 200 nor a refusal
 
 
 class MarkerWatch:
@@ -103,18 +105,14 @@ class MarkerWatch:
 async def run_latency(bench: Bench, variant: Variant, plan: LatencyPlan) -> LatencyResult:
     run_id = bench.run_id(f"latency{plan.instances}")
     topics = await bench.topics(run_id)
-    env = bench.env(variant, database_url=await bench.database(variant.root), topics=topics)
-    env |= {
-        "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
-        # One load process is one address and one source: the abuse limits are not measured.
-        "COLLECTOR__RATE_LIMITS__SOURCE_EVENTS_PER_S": "0",
-        "COLLECTOR__RATE_LIMITS__IP_REQUESTS_PER_S": "0",
-    }
-    for name in CONSUMERS:
-        env[f"{name.upper()}__CONSUMER__GROUP_ID"] = f"{run_id}-{name}"
+    env = _stack_env(bench, variant, run_id, await bench.database(variant.root), topics)
     await asyncio.to_thread(_seed_source, env, variant)
     logs = bench.logs / run_id
     logs.mkdir()
+    groups = {
+        name: (f"{run_id}-{name}", topics.journeys if name == "attribution" else topics.raw_events)
+        for name in CONSUMERS
+    }
     with tempfile.TemporaryDirectory(prefix="bench-spool-") as spool:
         env["COLLECTOR__SPOOL__DIR"] = spool
         services = [stack.Service("collector", env, logs, root=variant.root)] + [
@@ -125,23 +123,43 @@ async def run_latency(bench: Bench, variant: Variant, plan: LatencyPlan) -> Late
         await asyncio.to_thread(stack.start_all, services)
         try:
             urls = {service.name: service.url for service in services if service.instance == 0}
-            groups = {
-                name: (
-                    f"{run_id}-{name}",
-                    topics.journeys if name == "attribution" else topics.raw_events,
-                )
-                for name in CONSUMERS
-            }
             offered, watch, lag = await _drive(bench, plan, urls, groups)
         finally:
             await asyncio.to_thread(stack.stop_all, services)
+    return _result(variant, plan, offered, watch, lag)
+
+
+def _stack_env(
+    bench: Bench, variant: Variant, run_id: str, database_url: str, topics: TopicSettings
+) -> dict[str, str]:
+    env = bench.env(variant, database_url=database_url, topics=topics)
+    env |= {
+        "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
+        # One load process is one address and one source: the abuse limits are not measured.
+        "COLLECTOR__RATE_LIMITS__SOURCE_EVENTS_PER_S": "0",
+        "COLLECTOR__RATE_LIMITS__IP_REQUESTS_PER_S": "0",
+    }
+    for name in CONSUMERS:
+        env[f"{name.upper()}__CONSUMER__GROUP_ID"] = f"{run_id}-{name}"
+    return env
+
+
+def _result(
+    variant: Variant,
+    plan: LatencyPlan,
+    offered: dict[str, object],
+    watch: MarkerWatch,
+    lag: dict[str, LagSeries],
+) -> LatencyResult:
+    sent: dict[str, float] = dict(offered["markers"])  # type: ignore[call-overload]
+    credit = [at - sent[t] for t, at in watch.seen["credit"].items() if t in sent]
+    case = [at - sent[t] for t, at in watch.seen["case"].items() if t in sent]
     name = f"{plan.rate:,.0f} ev/s" + (
         f", consumers x{plan.instances}" if plan.instances > 1 else ""
     )
-    sent: dict[str, float] = dict(offered["markers"])  # type: ignore[call-overload]
-    credit = [watch.seen["credit"][t] - sent[t] for t in watch.seen["credit"] if t in sent]
-    case = [watch.seen["case"][t] - sent[t] for t in watch.seen["case"] if t in sent]
-    return LatencyResult(name, variant.label, plan, offered, len(sent), credit, case, lag)
+    return LatencyResult(
+        name, variant.label, plan, offered, len(sent), credit, case, lag, watch.errors
+    )
 
 
 def _seed_source(env: dict[str, str], variant: Variant) -> None:

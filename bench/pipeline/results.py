@@ -114,6 +114,7 @@ def _drain_json(drain: DrainResult) -> dict[str, Any]:
 
 def _latency_json(run: LatencyResult) -> dict[str, Any]:
     figures = latency_figures(run)
+    start = float(run.offered["started_at"])  # type: ignore[arg-type]
     return {
         "name": run.name,
         "variant": run.variant,
@@ -129,6 +130,7 @@ def _latency_json(run: LatencyResult) -> dict[str, Any]:
         "credit_p50_s": figures.credit[0],
         "credit_p99_s": figures.credit[1],
         "cases_seen": len(run.case_s),
+        "read_errors": run.read_errors,
         "case_p50_s": figures.case[0],
         "case_p99_s": figures.case[1],
         "lag": {
@@ -138,6 +140,8 @@ def _latency_json(run: LatencyResult) -> dict[str, Any]:
                 "peak": s.peak,
                 "end": s.end,
                 "verdict": s.verdict,
+                # (seconds since the load started, lag) once a second, settle time included.
+                "samples": [(round(at - start, 1), lag) for at, lag in run.lag[name].samples],
             }
             for name, s in figures.lag.items()
         },
