@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.pipeline import phases
+from bench.pipeline import phases, stack
 from bench.pipeline.broker import Broker
 from bench.pipeline.context import Bench, Variant
 from bench.pipeline.report import report
@@ -118,7 +119,15 @@ def main() -> None:
     }
     results = Results(header)
     started = time.monotonic()
-    asyncio.run(run(args, spec, results))
+    # SIGTERM unwinds like Ctrl-C, and Ctrl-C works even where a shell started us ignoring it.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        asyncio.run(run(args, spec, results))
+    except KeyboardInterrupt:
+        sys.exit("interrupted: the services stopped, topics and databases removed")
+    finally:
+        stack.halt_leftovers()
     results.header["elapsed_s"] = round(time.monotonic() - started)
     print("\n".join(report(results)))
     if args.json:

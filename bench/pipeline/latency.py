@@ -62,15 +62,14 @@ class LatencyResult:
 class MarkerWatch:
     """Polls both read APIs and notes when each marker first shows up in them."""
 
-    def __init__(self, urls: dict[str, str], tokens: list[str]) -> None:
+    def __init__(self, urls: dict[str, str], tokens: list[str], *, bearer: str | None) -> None:
         self.targets = {
             "credit": f"{urls['attribution']}/v1/attribution?model=last_touch&group_by=campaign",
             "case": f"{urls['feedback']}/v1/cases?status=open&limit=1000",
         }
         self.pending = {what: set(tokens) for what in self.targets}
         self.seen: dict[str, dict[str, float]] = {what: {} for what in self.targets}
-        token = os.environ.get("BENCH_TOKEN")
-        self.headers = {"authorization": f"Bearer {token}"} if token else {}
+        self.headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
         self.errors = 0
 
     async def poll(self, client: httpx.AsyncClient) -> None:
@@ -84,8 +83,9 @@ class MarkerWatch:
                 continue
             if answer.status_code in (401, 403):
                 raise ReadApiRefused(
-                    f"GET {url} answered {answer.status_code}: the read API wants a token; set "
-                    "BENCH_TOKEN to one it accepts (sent as `Authorization: Bearer …`)"
+                    f"GET {url} answered {answer.status_code}: the read API refused the "
+                    "benchmark's token; set BENCH_TOKEN to one with the scopes read:reports and "
+                    "read:cases (sent as `Authorization: Bearer …`)"
                 )
             if answer.status_code != 200:
                 self.errors += 1
@@ -107,6 +107,7 @@ async def run_latency(bench: Bench, variant: Variant, plan: LatencyPlan) -> Late
     topics = await bench.topics(run_id)
     env = _stack_env(bench, variant, run_id, await bench.database(variant.root), topics)
     await asyncio.to_thread(_seed_source, env, variant)
+    bearer = await asyncio.to_thread(_seed_token, env, variant)
     logs = bench.logs / run_id
     logs.mkdir()
     groups = {
@@ -123,7 +124,7 @@ async def run_latency(bench: Bench, variant: Variant, plan: LatencyPlan) -> Late
         await asyncio.to_thread(stack.start_all, services)
         try:
             urls = {service.name: service.url for service in services if service.instance == 0}
-            offered, watch, lag = await _drive(bench, plan, urls, groups)
+            offered, watch, lag = await _drive(bench, plan, urls, groups, bearer=bearer)
         finally:
             await asyncio.to_thread(stack.stop_all, services)
     return _result(variant, plan, offered, watch, lag)
@@ -164,13 +165,23 @@ def _result(
 
 def _seed_source(env: dict[str, str], variant: Variant) -> None:
     """The collector's own CLI creates the source whose write key the load sends."""
-    subprocess.run(
-        [sys.executable, "-m", "services.collector", "sources", "seed-demo"],
-        cwd=variant.root,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    argv = [sys.executable, "-m", "services.collector", "sources", "seed-demo"]
+    subprocess.run(argv, cwd=variant.root, env=env, check=True, capture_output=True)
+
+
+def _seed_token(env: dict[str, str], variant: Variant) -> str | None:
+    """The token the benchmark reads with: ``BENCH_TOKEN``, else one of its own, created in the
+    run's database with the checkout's token CLI (a checkout without one reads without)."""
+    given = os.environ.get("BENCH_TOKEN")
+    if not (variant.root / "shared" / "tokens").is_dir():
+        return given
+    token = given or stack.unique("bench-token-")
+    argv = [sys.executable, "-m", "shared.tokens", "create", "--name", "bench"]
+    argv += ["--scopes", "read:reports,read:cases", "--token", token]
+    made = subprocess.run(argv, cwd=variant.root, env=env, capture_output=True, text=True)
+    if made.returncode != 0:
+        raise RuntimeError(f"the token CLI refused the benchmark's token: {made.stderr.strip()}")
+    return token
 
 
 async def _drive(
@@ -178,9 +189,12 @@ async def _drive(
     plan: LatencyPlan,
     urls: dict[str, str],
     groups: dict[str, tuple[str, str]],
+    *,
+    bearer: str | None,
 ) -> tuple[dict[str, object], MarkerWatch, dict[str, LagSeries]]:
     tag = stack.unique("")
-    watch = MarkerWatch(urls, marker_tokens(tag, int(plan.seconds * plan.markers_per_s)))
+    tokens = marker_tokens(tag, int(plan.seconds * plan.markers_per_s))
+    watch = MarkerWatch(urls, tokens, bearer=bearer)
     lag = {name: LagSeries() for name in groups}
     stop = asyncio.Event()
     argv = [sys.executable, "-m", "bench.pipeline.offer", urls["collector"]]

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.pipeline import stack
 from bench.pipeline.context import Bench
 from bench.pipeline.drain import DrainResult, watch_progress
 
@@ -62,7 +63,7 @@ async def drain_peer(bench: Bench, *, timeout_s: float) -> DrainResult:
         argv = [str(python), str(HERE / "quix_sessions.py"), "--broker", bench.broker.bootstrap]
         argv += ["--topic", bench.raw_topic, "--output", f"{run_id}.sessions", "--group", group]
         argv += ["--state-dir", state]
-        process = _start(argv, bench.logs / f"{run_id}.log")
+        process = stack.launch(argv, log_path=bench.logs / f"{run_id}.log")
         try:
             progress = await watch_progress(
                 bench.broker.bootstrap,
@@ -72,19 +73,5 @@ async def drain_peer(bench: Bench, *, timeout_s: float) -> DrainResult:
                 alive=lambda: process.poll() is None,
             )
         finally:
-            process.terminate()
-            await asyncio.to_thread(_wait, process)
+            await asyncio.to_thread(stack.halt, process)
     return DrainResult(NAME, "quixstreams", 1, "peer", progress)
-
-
-def _start(argv: list[str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait(process: subprocess.Popen[bytes]) -> None:
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()

@@ -101,7 +101,9 @@ def latency_rows(results: Results) -> list[str]:
             f"{case:>20} {cases:>7}  " + _lags(f)
         )
         if run.read_errors:
-            rows.append(f"    {run.read_errors} read API answers were errors (neither 200 nor a refusal)")
+            rows.append(
+                f"    {run.read_errors} read API answers were errors (neither 200 nor a refusal)"
+            )
         if f.failed_posts or f.behind_s > 1:
             rows.append(
                 f"    {f.failed_posts} POSTs failed; the load fell up to {f.behind_s:.1f} s "

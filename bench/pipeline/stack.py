@@ -29,6 +29,37 @@ ADMIN_URL = os.environ.get(
 ).replace("+asyncpg", "")
 
 
+# Every process the benchmark started and has not stopped yet. They are stopped at exit whatever
+# happened (Ctrl-C, SIGTERM, a crash), so an interrupted run leaves nothing on a shared machine.
+_STARTED: set[subprocess.Popen[bytes]] = set()
+
+
+def launch(
+    argv: list[str], *, log_path: Path, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    _STARTED.add(process)
+    return process
+
+
+def halt(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a supervisor would; SIGKILL after 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    _STARTED.discard(process)
+
+
+def halt_leftovers() -> None:
+    for process in list(_STARTED):
+        halt(process)
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
@@ -107,14 +138,8 @@ class Service:
 
     def start(self) -> None:
         env = {**self.env, f"{self.name.upper()}__PORT": str(self.port)}
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", f"services.{self.name}"],
-                cwd=self.root,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        argv = [sys.executable, "-m", f"services.{self.name}"]
+        self.process = launch(argv, log_path=self.log_path, cwd=self.root, env=env)
 
     def wait_ready(self, *, timeout_s: float = 60) -> None:
         assert self.process is not None
@@ -132,15 +157,8 @@ class Service:
         raise RuntimeError(f"{self.name} not ready after {timeout_s:.0f} s (log {self.log_path})")
 
     def stop(self) -> None:
-        """SIGTERM, as a supervisor would; SIGKILL after 30 s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            halt(self.process)
 
 
 def start_all(services: list[Service]) -> None:
