@@ -29,6 +29,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.pipeline import phases, stack
 from bench.pipeline.broker import Broker
@@ -83,19 +84,35 @@ def commit_of(root: Path) -> str:
     return found.stdout.strip() or "unknown"
 
 
-async def run(args: argparse.Namespace, spec: StreamSpec, results: Results) -> None:
+async def run(
+    args: argparse.Namespace, spec: StreamSpec, chosen: list[Variant], results: Results
+) -> None:
     logs = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     bench = Bench(Broker(BOOTSTRAP), logs, partitions=args.partitions)
     print(f"logs in {logs}", file=sys.stderr)
-    failed = False
     try:
-        await phases.run_all(bench, args, spec, variants(args), results)
-        failed = bool(results.failures)
+        await phases.run_all(bench, args, spec, chosen, results)
     finally:
         if not args.keep:
             await bench.clean()
-            if not failed:
+            if not results.failures:  # a failed run's logs say why
                 shutil.rmtree(logs, ignore_errors=True)
+
+
+def header_of(args: argparse.Namespace, spec: StreamSpec, chosen: list[Variant]) -> dict[str, Any]:
+    duplicates = round(spec.events * spec.duplicate_share)
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": "; ".join(f"{v.label} {commit_of(v.root)}" for v in chosen),
+        "events": spec.events,
+        "visitors": spec.visitor_count,
+        "seed": spec.seed,
+        # As plan() draws them: late events are a share of those before duplicates are added.
+        "duplicates": duplicates,
+        "late": round((spec.events - duplicates) * spec.late_share),
+        "partitions": args.partitions,
+        "cores": os.cpu_count(),
+    }
 
 
 def main() -> None:
@@ -105,33 +122,23 @@ def main() -> None:
     except ValueError as exc:
         sys.exit(f"python -m bench.pipeline: {exc}")
     spec = StreamSpec(events=args.events, visitors=args.visitors, seed=args.seed)
-    header = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": "; ".join(f"{v.label} {commit_of(v.root)}" for v in chosen),
-        "events": spec.events,
-        "visitors": spec.visitor_count,
-        "seed": spec.seed,
-        # As plan() draws them: shares of the events before the duplicates are added.
-        "duplicates": round(spec.events * spec.duplicate_share),
-        "late": round((spec.events - round(spec.events * spec.duplicate_share)) * spec.late_share),
-        "partitions": args.partitions,
-        "cores": os.cpu_count(),
-    }
-    results = Results(header)
+    results = Results(header_of(args, spec, chosen))
     started = time.monotonic()
     # SIGTERM unwinds like Ctrl-C, and Ctrl-C works even where a shell started us ignoring it.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        asyncio.run(run(args, spec, results))
+        asyncio.run(run(args, spec, chosen, results))
     except KeyboardInterrupt:
-        sys.exit("interrupted: the services stopped, topics and databases removed")
+        sys.exit("interrupted: every process it started is stopped")
     finally:
         stack.halt_leftovers()
     results.header["elapsed_s"] = round(time.monotonic() - started)
     print("\n".join(report(results)))
     if args.json:
         args.json.write_text(json.dumps(to_json(results), indent=2, default=str))
+    # A time is never a failure; a service that crashed or refused the benchmark is.
+    sys.exit(1 if results.failures else 0)
 
 
 if __name__ == "__main__":
