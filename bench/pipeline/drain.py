@@ -1,8 +1,8 @@
 """Drain phase: a consumer alone on a prepared backlog, on a fresh group and a fresh database.
 
 Its rate is read from the group's committed offsets, polled ten times a second: records
-committed between the first commit seen and the last, over the time between them. Start-up and
-the group join are left out (they are in ``wall_s``). A run that has not finished within its
+committed between the first commit seen and the last, over the time between them: start-up,
+the group join and the first batch are left out. A run that has not finished within its
 time limit is stopped and reported as partial, with the rate of what it did.
 """
 

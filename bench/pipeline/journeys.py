@@ -36,11 +36,8 @@ class Session:
     views: list[str] = field(default_factory=list)  # "page" or "product", after the landing
 
     def touch_kind(self) -> str:
-        return (
-            "email_click"
-            if self.touch and self.touch["event"] == "Email Link Clicked"
-            else ("ad_click")
-        )
+        is_email = self.touch is not None and self.touch["event"] == "Email Link Clicked"
+        return "email_click" if is_email else "ad_click"
 
     def event_count(self) -> int:
         optional = (self.touch, self.identify, self.order)
