@@ -11,10 +11,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import httpx
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.feedback.api import feedback_router
+from services.feedback.api.context import STATE_KEY, ApiContext
 from services.feedback.consumer.context import Feedback
 from services.feedback.consumer.decoding import response_decoder
 from services.feedback.consumer.identities import IdentityHandler
@@ -29,6 +33,7 @@ from shared.broker import Record
 from shared.events import CaseEventRecord, Conversion, IdentityLink, Touchpoint, TrackingEvent
 from shared.producer import OutgoingRecord
 from shared.routes import Delivery, Work
+from shared.service import ServiceParts, service_app
 from shared.store import SqlTransaction
 from tests.factories import T0
 from tests.fakes.text import KeywordReader
@@ -206,3 +211,26 @@ def events_of(out: Sequence[OutgoingRecord], topic: str = FOLLOWUPS) -> list[Cas
 
 def kinds(out: Sequence[OutgoingRecord]) -> list[str]:
     return [event.kind for event in events_of(out)]
+
+
+def api_app(harness: Harness) -> FastAPI:
+    """The service's HTTP API on the harness's database, feedback and clock."""
+    parts = ServiceParts(
+        routes=[],
+        outbox=OUTBOX,
+        jobs_table=JOBS,
+        router=feedback_router(),
+        state={STATE_KEY: ApiContext(feedback=harness.feedback, clock=lambda: harness.now)},
+    )
+    return service_app("feedback", parts, sessions=harness.sessions, registry=CollectorRegistry())
+
+
+def api_client(harness: Harness) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=api_app(harness))
+    return httpx.AsyncClient(transport=transport, base_url="http://feedback")
+
+
+async def staged(harness: Harness) -> list[CaseEventRecord]:
+    """Case events the API staged in the outbox (what the relay will publish)."""
+    rows = await harness.sql("SELECT topic, value FROM feedback.outbox ORDER BY id")
+    return [CaseEventRecord.model_validate_json(r.value) for r in rows if r.topic == FOLLOWUPS]
