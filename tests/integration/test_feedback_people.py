@@ -54,7 +54,8 @@ async def test_answers_first_get_provisional_people_that_merge_into_one_case_whe
     out = await harness.batch(links=ada_links())
     cases = await harness.cases()
     active = [c for c in cases if c.status == "open"]
-    assert len(active) == 1 and active[0].person_id == PERSON
+    assert len(active) == 1
+    assert active[0].person_id == PERSON
     assert len(active[0].response_ids) == 4
     assert sorted(c.status for c in cases) == ["merged", "merged", "merged", "open"]
     assert {c.merged_into for c in cases if c.status == "merged"} == {active[0].case_id}
@@ -90,7 +91,8 @@ async def test_a_later_merge_of_two_people_merges_their_cases(
     out = await harness.batch(links=[link("phone", "p-old", version=2, merged_from="p-new")])
     cases = {c.person_id: c for c in await harness.cases() if c.status != "merged"}
     assert list(cases) == ["p-old"]
-    assert cases["p-old"].priority == 1 and len(cases["p-old"].response_ids) == 2
+    assert cases["p-old"].priority == 1
+    assert len(cases["p-old"].response_ids) == 2
     assert "merged" in kinds(out)
 
 
