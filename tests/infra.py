@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -49,6 +50,14 @@ def migrate(url: str) -> None:
     )
 
 
+def feedback_queues(topics: TopicSettings) -> str:
+    """``FEEDBACK__POLICY__TRIAGE__QUEUES`` with the default queues on topics of this test's
+    own prefix, so a test's case events never reach the shared per-queue topics."""
+    prefix = topics.followups.removesuffix(TopicSettings().followups).rstrip(".")
+    names = ("support", "billing", "delivery", "sales", "stores", "marketing")
+    return json.dumps({name: {"topic": f"{prefix}.feedback.followups.{name}.v1"} for name in names})
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:10]}"
 
@@ -63,8 +72,9 @@ async def create_topics(
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
+        queues = [queue["topic"] for queue in json.loads(feedback_queues(topics)).values()]
         await admin.create_topics(
-            [NewTopic(name, partitions, 1) for name in topics.model_dump().values()]
+            [NewTopic(name, partitions, 1) for name in [*topics.model_dump().values(), *queues]]
         )
     finally:
         await admin.close()

@@ -34,6 +34,8 @@ def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[
         "KAFKA__BOOTSTRAP_SERVERS": infra.BOOTSTRAP,
         "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
         "LOG__LEVEL": "INFO",
+        # the queues' own topics under this run's prefix, like every other topic
+        "FEEDBACK__POLICY__TRIAGE__QUEUES": infra.feedback_queues(topics),
     }
     for name, topic in topics.model_dump().items():
         env[f"TOPICS__{name.upper()}"] = topic
