@@ -149,7 +149,8 @@ async def refresh_persons(
     await session.execute(text(REFRESH_PERSONS), ids)
     await session.execute(
         text(
-            "DELETE FROM feedback.persons p WHERE p.person_id = ANY(CAST(:ids AS text[])) "
+            "DELETE FROM feedback.persons p "
+            "WHERE p.person_id IN (SELECT unnest(CAST(:ids AS text[]))) "
             "AND p.first_touch_at IS NULL AND p.conversions = 0"
         ),
         {"ids": ids["ids"]},

@@ -79,7 +79,7 @@ SELECT * FROM (
            coalesce(p.channel, '') AS channel,
            CASE WHEN p.channel IS NULL THEN '' ELSE coalesce(p.campaign, '') END AS campaign
     FROM feedback.responses r LEFT JOIN feedback.persons p USING (person_id)
-    WHERE r.person_id = ANY(CAST(:ids AS text[]))
+    WHERE r.person_id IN (SELECT unnest(CAST(:ids AS text[])))
 ) AS counted
 WHERE (counted_channel, counted_campaign) <> (channel, campaign)
 ORDER BY message_id

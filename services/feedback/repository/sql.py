@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, any_, bindparam, text
+from sqlalchemy import ColumnElement, Text, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +13,12 @@ TEXTS = ARRAY(Text)
 
 
 def any_of(column: ColumnElement[Any], values: Collection[str]) -> ColumnElement[bool]:
-    """``column = ANY($1)`` with one array parameter: one prepared statement whatever the
-    number of keys, unlike ``IN (…)``, which is a new statement for every length."""
-    return column == any_(bindparam(None, list(values), type_=TEXTS))
+    """``column IN (SELECT unnest($1))``: one array parameter, so one prepared statement
+    whatever the number of keys (``IN ($1, $2…)`` is a new statement for every length), and a
+    join the planner can run on the index or a hash. ``column = ANY($1)`` is not: in a prepared
+    statement it compares every row with every key (measured: 19 ms for 200 keys over 7,000
+    identities, against 2 ms for this)."""
+    return column.in_(select(func.unnest(bindparam(None, list(values), type_=TEXTS))))
 
 
 async def move_persons(session: AsyncSession, table: str, moves: Mapping[str, str]) -> None:

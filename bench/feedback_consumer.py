@@ -1,0 +1,339 @@
+"""``python -m bench.feedback_consumer``: records per second through the feedback consumer, on
+the real broker and database, beside a raw aiokafka consumer of the same topic in the same run.
+
+The stream is raw events of which a share (``--feedback``, 5 % by default) is feedback: NPS and
+CSAT answers, a quarter of them negative, most with a comment, from people of whom half are
+known to the identity graph (links and touchpoints loaded first, not timed). Everything else is
+page views and track calls the consumer must skip. The consumer is the one ``__main__`` wires
+(its handlers, jobs, the neutral text reader), run by the kit's loop in this process. The stage
+times the loop reports (decode, the handlers' load / rules / write, commit, publish) say where
+the time goes. Prints figures and ratios; never fails on a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client import CollectorRegistry
+
+from services.feedback.__main__ import build
+from services.feedback.consumer.decoding import response_decoder
+from services.feedback.instruments import Bands
+from services.feedback.settings import FeedbackConsumer, FeedbackOptions, FeedbackSettings
+from shared.broker import KafkaBroker
+from shared.codec import json_decoder
+from shared.consumer import BatchConsumer, LoopParts
+from shared.database import create_engine, create_session_factory
+from shared.events import IdentityLink, Touchpoint, TrackingEvent
+from shared.metrics import ConsumerMetrics
+from shared.producer import EventProducer
+from shared.service import Resources, utc_now
+from shared.settings import DatabaseSettings, KafkaSettings, TopicSettings
+from shared.store import SqlStore
+from tests import infra
+
+START = datetime(2026, 3, 1, tzinfo=UTC)
+COMMENTS = ("late delivery", "great service", "app keeps crashing", "ok", "billing was wrong")
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    raw: list[tuple[str, bytes]]
+    links: list[tuple[str, bytes]]
+    journeys: list[tuple[str, bytes]]
+    feedback: int
+
+
+def event(rng: random.Random, n: int, *, share: float, people: int) -> TrackingEvent:
+    user = rng.randrange(people)
+    at = START + timedelta(seconds=n)
+    base = {
+        "messageId": f"bench-{n}",
+        "sourceId": "bench",
+        "anonymousId": f"device-{user}",
+        "userId": f"user-{user}",
+        "timestamp": at,
+        "receivedAt": at,
+        "context": {"userAgent": "Mozilla/5.0 (X11; Linux x86_64)", "locale": "fr-FR"},
+    }
+    if rng.random() < share:
+        name = rng.choice(["NPS Submitted", "NPS Submitted", "CSAT Submitted"])
+        negative = rng.random() < 0.25
+        score = (
+            (rng.randint(0, 6) if negative else rng.randint(7, 10))
+            if name[0] == "N"
+            else (rng.randint(1, 2) if negative else rng.randint(3, 5))
+        )
+        props = (
+            {"score": score, "comment": rng.choice(COMMENTS)}
+            if rng.random() < 0.7
+            else {"score": score}
+        )
+        return TrackingEvent.model_validate(
+            {**base, "type": "track", "event": name, "properties": props}
+        )
+    if rng.random() < 0.7:
+        url = f"https://shop.example/p/{rng.randrange(500)}"
+        return TrackingEvent.model_validate(
+            {
+                **base,
+                "type": "page",
+                "name": "Product",
+                "properties": {"url": url, "title": "A product"},
+            }
+        )
+    return TrackingEvent.model_validate(
+        {**base, "type": "track", "event": "Product Viewed", "properties": {"sku": f"s{n % 97}"}}
+    )
+
+
+def stream(records: int, *, share: float, people: int, seed: int = 12) -> Stream:
+    rng = random.Random(seed)
+    events = [event(rng, n, share=share, people=people) for n in range(records)]
+    known = range(0, people, 2)
+    links = [
+        (identifier, IdentityLink(identifier=identifier, person_id=f"person-{p}").to_bytes())
+        for p in known
+        for identifier in (f"user-{p}", f"device-{p}")
+    ]
+    journeys = [
+        (
+            f"person-{p}",
+            Touchpoint(
+                touchpoint_id=f"tp-{p}",
+                person_id=f"person-{p}",
+                occurred_at=START - timedelta(days=1),
+                channel=rng.choice(["email", "paid_search", "direct"]),
+                campaign=rng.choice(["spring", "brand", None]),
+            ).to_bytes(),
+        )
+        for p in known
+    ]
+    feedback = sum(1 for e in events if e.type == "track" and e.event and "Submitted" in e.event)
+    return Stream([(e.actor_id, e.to_bytes()) for e in events], links, journeys, feedback)
+
+
+async def produce(topic: str, records: Sequence[tuple[str, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=infra.BOOTSTRAP, acks="all", linger_ms=5)
+    await producer.start()
+    try:
+        for key, value in records:
+            await producer.send(topic, value, key=key.encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def raw_consumer(topics: Sequence[str], total: int, *, max_records: int) -> float:
+    """The ceiling: an aiokafka consumer of the same topics that only counts what it fetches
+    and commits each fetch, as the loop does; records/s."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=infra.BOOTSTRAP,
+        group_id=infra.unique("bench-raw"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=1024 * 1024,
+    )
+    await consumer.start()
+    try:
+        seen, started = 0, None
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=max_records)
+            started = started or time.perf_counter()
+            seen += sum(len(batch) for batch in batches.values())
+            await consumer.commit()
+        return total / (time.perf_counter() - (started or time.perf_counter()))
+    finally:
+        await consumer.stop()
+
+
+@dataclass
+class Run:
+    records_per_s: float
+    stages: dict[str, float]
+    batches: int
+
+
+async def feedback_consumer(
+    topics: TopicSettings, database_url: str, total: int, *, max_records: int
+) -> Run:
+    """The feedback service's loop over what the topics hold (``total`` records); records/s
+    from the first record processed to the last."""
+    settings = FeedbackSettings.model_validate(
+        {
+            "kafka": KafkaSettings(bootstrap_servers=infra.BOOTSTRAP),
+            "topics": topics,
+            "database": {"url": database_url, "pool_size": 3},
+            "feedback": FeedbackOptions(
+                consumer=FeedbackConsumer(
+                    group_id=infra.unique("bench-fb"), max_records=max_records
+                )
+            ),
+        }
+    )
+    engine = create_engine(DatabaseSettings(url=database_url, pool_size=3))
+    registry = CollectorRegistry()
+    parts = build(settings, Resources(create_session_factory(engine), registry, utc_now))
+    producer = EventProducer(settings.kafka, client_id="bench-feedback")
+    await producer.start()
+    consumer = BatchConsumer(
+        parts.routes,
+        LoopParts(
+            broker=KafkaBroker(settings.kafka, settings.feedback.consumer),
+            store=SqlStore(
+                create_session_factory(engine),
+                outbox_table=parts.outbox,
+                jobs_table=parts.jobs_table,
+            ),
+            sink=producer,
+            metrics=ConsumerMetrics("feedback", registry),
+            clock=utc_now,
+        ),
+        service="feedback",
+        dead_letter_topic=topics.dead_letter,
+        settings=settings.feedback.consumer,
+        jobs=parts.jobs,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(consumer.run(stop))
+    try:
+        await reached(registry, 1)
+        started = time.perf_counter()
+        await reached(registry, total)
+        elapsed = time.perf_counter() - started
+        batches = registry.get_sample_value("boucle_feedback_batch_records_count") or 0
+        return Run(total / elapsed, stage_sums(registry), int(batches))
+    finally:
+        stop.set()
+        await task
+        await producer.stop()
+        await engine.dispose()
+
+
+async def reached(registry: CollectorRegistry, count: int) -> None:
+    """Returns once the loop has processed ``count`` records (polled every 5 ms)."""
+    while True:
+        if processed(registry) >= count:
+            return
+        await asyncio.sleep(0.005)
+
+
+def processed(registry: CollectorRegistry) -> float:
+    return sum(
+        sample.value
+        for metric in registry.collect()
+        if metric.name == "boucle_feedback_records_processed"
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    )
+
+
+def stage_sums(registry: CollectorRegistry) -> dict[str, float]:
+    sums = {}
+    for metric in registry.collect():
+        if metric.name == "boucle_feedback_batch_stage_duration_seconds":
+            for sample in metric.samples:
+                if sample.name.endswith("_sum"):
+                    sums[sample.labels["stage"]] = sample.value
+    return sums
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    data = stream(args.records, share=args.feedback, people=args.people)
+    template = infra.unique("bench_tpl")
+    await infra.admin_sql(f'CREATE DATABASE "{template}"')
+    try:
+        await asyncio.to_thread(infra.migrate, infra.database_url(template))
+        print(
+            f"{args.records} raw events, {data.feedback} feedback "
+            f"({data.feedback / args.records:.1%}), plus {len(data.links)} identity links and "
+            f"{len(data.journeys)} touchpoints; max_records {args.max_records}"
+        )
+        decode_costs(data, bands=Bands())
+        for run in range(args.runs):
+            await one_run(template, data, args, label=f"run {run + 1}")
+    finally:
+        await drop(template)
+
+
+async def one_run(template: str, data: Stream, args: argparse.Namespace, *, label: str) -> None:
+    topics = await infra.create_topics(infra.unique("bench"))
+    database = infra.unique("bench_fb")
+    await infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    try:
+        await produce(topics.identities, data.links)
+        await produce(topics.journeys, data.journeys)
+        await produce(topics.raw_events, data.raw)
+        total = len(data.links) + len(data.journeys) + len(data.raw)
+        url = infra.database_url(database)
+        fed = await feedback_consumer(topics, url, total, max_records=args.max_records)
+        names = [topics.identities, topics.journeys, topics.raw_events]
+        raw = await raw_consumer(names, total, max_records=args.max_records)
+        print(f"{label}: raw aiokafka consumer {raw:>9,.0f} records/s")
+        print(
+            f"{label}: feedback consumer    {fed.records_per_s:>9,.0f} records/s "
+            f"(x{fed.records_per_s / raw:.2f} of raw), {fed.batches} batches"
+        )
+        spent = sum(fed.stages.values()) or 1.0
+        shares = ", ".join(
+            f"{stage} {seconds:.2f}s ({seconds / spent:.0%})"
+            for stage, seconds in sorted(fed.stages.items(), key=lambda kv: -kv[1])
+        )
+        print(f"{label}: time per stage (handler stages are inside apply): {shares}")
+    finally:
+        await drop(database)
+
+
+async def drop(database: str) -> None:
+    """Drops a bench database; autovacuum may still be on it after the bulk load (and cannot be
+    terminated by a non-superuser), so wait for it a little."""
+    for attempt in range(10):
+        try:
+            await infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            await asyncio.sleep(1 + attempt)
+    print(f"could not drop {database}: drop it by hand")
+
+
+def decode_costs(data: Stream, *, bands: Bands) -> None:
+    """The decoder as wired (event name first) against a full decode of every raw event."""
+    values = [value for _, value in data.raw]
+    decode = response_decoder(bands)
+    full = json_decoder(TrackingEvent)
+    started = time.perf_counter()
+    for value in values:
+        decode(value)
+    filtered = time.perf_counter() - started
+    started = time.perf_counter()
+    for value in values:
+        full(value)
+    decoded = time.perf_counter() - started
+    per = 1e6 / len(values)
+    print(
+        f"decode per raw event: name first {filtered * per:.1f} µs, full decode "
+        f"{decoded * per:.1f} µs (x{decoded / filtered:.1f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.feedback_consumer")
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--feedback", type=float, default=0.05, help="share of feedback events")
+    parser.add_argument("--people", type=int, default=5_000)
+    parser.add_argument("--max-records", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=1)
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
