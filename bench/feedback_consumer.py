@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.feedback_stream import Stream, stream
 from services.feedback.__main__ import build
 from services.feedback.consumer.decoding import response_decoder
 from services.feedback.instruments import Bands
@@ -32,93 +32,13 @@ from shared.broker import KafkaBroker
 from shared.codec import json_decoder
 from shared.consumer import BatchConsumer, LoopParts
 from shared.database import create_engine, create_session_factory
-from shared.events import IdentityLink, Touchpoint, TrackingEvent
+from shared.events import TrackingEvent
 from shared.metrics import ConsumerMetrics
 from shared.producer import EventProducer
 from shared.service import Resources, utc_now
-from shared.settings import DatabaseSettings, KafkaSettings, TopicSettings
+from shared.settings import KafkaSettings, TopicSettings
 from shared.store import SqlStore
 from tests import infra
-
-START = datetime(2026, 3, 1, tzinfo=UTC)
-COMMENTS = ("late delivery", "great service", "app keeps crashing", "ok", "billing was wrong")
-
-
-@dataclass(frozen=True, slots=True)
-class Stream:
-    raw: list[tuple[str, bytes]]
-    links: list[tuple[str, bytes]]
-    journeys: list[tuple[str, bytes]]
-    feedback: int
-
-
-def event(rng: random.Random, n: int, *, share: float, people: int) -> TrackingEvent:
-    user = rng.randrange(people)
-    at = START + timedelta(seconds=n)
-    base = {
-        "messageId": f"bench-{n}",
-        "sourceId": "bench",
-        "anonymousId": f"device-{user}",
-        "userId": f"user-{user}",
-        "timestamp": at,
-        "receivedAt": at,
-        "context": {"userAgent": "Mozilla/5.0 (X11; Linux x86_64)", "locale": "fr-FR"},
-    }
-    if rng.random() < share:
-        name = rng.choice(["NPS Submitted", "NPS Submitted", "CSAT Submitted"])
-        negative = rng.random() < 0.25
-        score = (
-            (rng.randint(0, 6) if negative else rng.randint(7, 10))
-            if name[0] == "N"
-            else (rng.randint(1, 2) if negative else rng.randint(3, 5))
-        )
-        props = (
-            {"score": score, "comment": rng.choice(COMMENTS)}
-            if rng.random() < 0.7
-            else {"score": score}
-        )
-        return TrackingEvent.model_validate(
-            {**base, "type": "track", "event": name, "properties": props}
-        )
-    if rng.random() < 0.7:
-        url = f"https://shop.example/p/{rng.randrange(500)}"
-        return TrackingEvent.model_validate(
-            {
-                **base,
-                "type": "page",
-                "name": "Product",
-                "properties": {"url": url, "title": "A product"},
-            }
-        )
-    return TrackingEvent.model_validate(
-        {**base, "type": "track", "event": "Product Viewed", "properties": {"sku": f"s{n % 97}"}}
-    )
-
-
-def stream(records: int, *, share: float, people: int, seed: int = 12) -> Stream:
-    rng = random.Random(seed)
-    events = [event(rng, n, share=share, people=people) for n in range(records)]
-    known = range(0, people, 2)
-    links = [
-        (identifier, IdentityLink(identifier=identifier, person_id=f"person-{p}").to_bytes())
-        for p in known
-        for identifier in (f"user-{p}", f"device-{p}")
-    ]
-    journeys = [
-        (
-            f"person-{p}",
-            Touchpoint(
-                touchpoint_id=f"tp-{p}",
-                person_id=f"person-{p}",
-                occurred_at=START - timedelta(days=1),
-                channel=rng.choice(["email", "paid_search", "direct"]),
-                campaign=rng.choice(["spring", "brand", None]),
-            ).to_bytes(),
-        )
-        for p in known
-    ]
-    feedback = sum(1 for e in events if e.type == "track" and e.event and "Submitted" in e.event)
-    return Stream([(e.actor_id, e.to_bytes()) for e in events], links, journeys, feedback)
 
 
 async def produce(topic: str, records: Sequence[tuple[str, bytes]]) -> None:
@@ -163,48 +83,57 @@ class Run:
     batches: int
 
 
+def bench_settings(
+    topics: TopicSettings, database_url: str, *, max_records: int
+) -> FeedbackSettings:
+    consumer = FeedbackConsumer(group_id=infra.unique("bench-fb"), max_records=max_records)
+    return FeedbackSettings.model_validate(
+        {
+            "kafka": KafkaSettings(bootstrap_servers=infra.BOOTSTRAP),
+            "topics": topics,
+            "database": {"url": database_url, "pool_size": 3},
+            "feedback": FeedbackOptions(consumer=consumer),
+        }
+    )
+
+
+def service_loop(
+    settings: FeedbackSettings,
+    engine: AsyncEngine,
+    registry: CollectorRegistry,
+    sink: EventProducer,
+) -> BatchConsumer:
+    """The loop ``run_consumer_service`` would run, without its HTTP server."""
+    sessions = create_session_factory(engine)
+    parts = build(settings, Resources(sessions, registry, utc_now))
+    return BatchConsumer(
+        parts.routes,
+        LoopParts(
+            broker=KafkaBroker(settings.kafka, settings.feedback.consumer),
+            store=SqlStore(sessions, outbox_table=parts.outbox, jobs_table=parts.jobs_table),
+            sink=sink,
+            metrics=ConsumerMetrics("feedback", registry),
+            clock=utc_now,
+        ),
+        service="feedback",
+        dead_letter_topic=settings.topics.dead_letter,
+        settings=settings.feedback.consumer,
+        jobs=parts.jobs,
+    )
+
+
 async def feedback_consumer(
     topics: TopicSettings, database_url: str, total: int, *, max_records: int
 ) -> Run:
     """The feedback service's loop over what the topics hold (``total`` records); records/s
     from the first record processed to the last."""
-    settings = FeedbackSettings.model_validate(
-        {
-            "kafka": KafkaSettings(bootstrap_servers=infra.BOOTSTRAP),
-            "topics": topics,
-            "database": {"url": database_url, "pool_size": 3},
-            "feedback": FeedbackOptions(
-                consumer=FeedbackConsumer(
-                    group_id=infra.unique("bench-fb"), max_records=max_records
-                )
-            ),
-        }
-    )
-    engine = create_engine(DatabaseSettings(url=database_url, pool_size=3))
+    settings = bench_settings(topics, database_url, max_records=max_records)
+    engine = create_engine(settings.database)
     registry = CollectorRegistry()
-    parts = build(settings, Resources(create_session_factory(engine), registry, utc_now))
     producer = EventProducer(settings.kafka, client_id="bench-feedback")
     await producer.start()
-    consumer = BatchConsumer(
-        parts.routes,
-        LoopParts(
-            broker=KafkaBroker(settings.kafka, settings.feedback.consumer),
-            store=SqlStore(
-                create_session_factory(engine),
-                outbox_table=parts.outbox,
-                jobs_table=parts.jobs_table,
-            ),
-            sink=producer,
-            metrics=ConsumerMetrics("feedback", registry),
-            clock=utc_now,
-        ),
-        service="feedback",
-        dead_letter_topic=topics.dead_letter,
-        settings=settings.feedback.consumer,
-        jobs=parts.jobs,
-    )
     stop = asyncio.Event()
-    task = asyncio.create_task(consumer.run(stop))
+    task = asyncio.create_task(service_loop(settings, engine, registry, producer).run(stop))
     try:
         await reached(registry, 1)
         started = time.perf_counter()

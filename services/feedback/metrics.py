@@ -1,7 +1,9 @@
 """The feedback service's own metrics (the consumer loop's are in shared/metrics.py).
 
-Counters move only once the batch or job that caused them committed (``Work.after_commit``),
-so a batch retried in parts counts once.
+A batch's counters move only once it committed (``Work.after_commit``), so a batch retried in
+parts counts once; the case API's once its transaction committed. A job counts when its run
+returns, just before the kit commits it (a job has no after-commit hook): a job whose commit
+then fails counts twice when it runs again.
 """
 
 from __future__ import annotations

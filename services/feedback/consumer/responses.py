@@ -46,6 +46,33 @@ class Outcome:
     rows: list[dict[str, Any]]
     counts: ResponseDeltas
     themes: ThemeDeltas
+    received_at: datetime
+
+    def record(
+        self,
+        response: Response,
+        verdict: TextVerdict | None,
+        decision: Decision,
+        *,
+        person_id: str,
+        segment: tuple[str, str],
+    ) -> None:
+        """The response's row, and what it adds to its segment's and its themes' counts."""
+        self.rows.append(
+            row_of(
+                response,
+                verdict,
+                decision=decision,
+                person_id=person_id,
+                segment=segment,
+                received_at=self.received_at,
+            )
+        )
+        day = response.occurred_at.astimezone(UTC).date()
+        self.counts.add(Counted(day, response.instrument, response.band, response.score), segment)
+        if verdict is not None:
+            negative = decision.negativity.negative
+            self.themes.add(verdict.themes, day, negative=negative, score=verdict.score)
 
 
 class ResponseHandler:
@@ -103,7 +130,8 @@ class ResponseHandler:
         )
 
     def _decide(self, work: Work, loaded: Loaded, verdicts: dict[str, TextVerdict]) -> Outcome:
-        outcome = Outcome(rows=[], counts=ResponseDeltas(), themes=ThemeDeltas())
+        """Each response in batch order, so a person's second answer sees what the first did."""
+        outcome = Outcome([], ResponseDeltas(), ThemeDeltas(), received_at=work.now)
         for response in loaded.fresh:
             person_id = loaded.person_of[response.message_id]
             person = loaded.persons.get(person_id)
@@ -123,22 +151,7 @@ class ResponseHandler:
             if decision.negativity.negative:
                 earlier.append(response.occurred_at)
             segment = person.segment if person else ("", "")
-            outcome.rows.append(
-                row_of(
-                    response,
-                    verdict,
-                    decision=decision,
-                    person_id=person_id,
-                    segment=segment,
-                    received_at=work.now,
-                )
-            )
-            day = response.occurred_at.astimezone(UTC).date()
-            counted = Counted(day, response.instrument, response.band, response.score)
-            outcome.counts.add(counted, segment)
-            if verdict is not None:
-                negative = decision.negativity.negative
-                outcome.themes.add(verdict.themes, day, negative=negative, score=verdict.score)
+            outcome.record(response, verdict, decision, person_id=person_id, segment=segment)
         return outcome
 
     async def _write(self, work: Work, loaded: Loaded, outcome: Outcome) -> list[OutgoingRecord]:
