@@ -32,16 +32,20 @@ def refuse(status: int, error: str, message: str, *, field: str | None = None) -
     return HTTPException(status, detail={"error": error, "message": message, "field": field})
 
 
-def described(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the refusals a route can answer."""
-    text = {
-        400: "Bad input: the message says what to fix",
-        404: "No such case",
-        409: "The case changed since it was read (stale_version), or its state does not allow "
-        "this (invalid_transition, active_case_exists)",
-        428: "The version the write is based on is missing (If-Match or body version)",
-    }
+REFUSALS = {
+    400: "Bad input: the message says what to fix",
+    404: "No such case",
+    409: "The case changed since it was read (stale_version), or its state does not allow "
+    "this (invalid_transition, active_case_exists)",
+    428: "The version the write is based on is missing (If-Match or body version)",
+}
+
+
+def described(*statuses: int, **texts: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the refusals a route can answer; ``texts`` replaces a
+    description by status (``not_found="No such person"``)."""
+    names = {400: "bad_input", 404: "not_found", 409: "conflict", 428: "version_required"}
     return {
-        status: {"model": ErrorBody, "description": descriptions.get(f"s{status}", text[status])}
+        status: {"model": ErrorBody, "description": texts.get(names[status], REFUSALS[status])}
         for status in statuses
     }

@@ -97,7 +97,7 @@ def reports_router() -> APIRouter:
     @router.get(
         "/people/{identifier}",
         response_model=PersonOut,
-        responses=described(404, s404="No such identifier or person"),
+        responses=described(404, not_found="No such identifier or person"),
     )
     async def person(identifier: str, session: DbSession, context: Context) -> PersonOut:
         """What feedback knows of a person, by any identifier or by person id: revenue to date
