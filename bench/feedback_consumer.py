@@ -223,15 +223,10 @@ async def one_run(template: str, data: Stream, args: argparse.Namespace, *, labe
 
 
 async def drop(database: str) -> None:
-    """Drops a bench database; autovacuum may still be on it after the bulk load (and cannot be
-    terminated by a non-superuser), so wait for it a little."""
-    for attempt in range(10):
-        try:
-            await infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            return
-        except asyncpg.InsufficientPrivilegeError:
-            await asyncio.sleep(1 + attempt)
-    print(f"could not drop {database}: drop it by hand")
+    try:
+        await infra.drop_database(database)
+    except asyncpg.InsufficientPrivilegeError:
+        print(f"could not drop {database} (autovacuum still on it): drop it by hand")
 
 
 def decode_costs(data: Stream, *, bands: Bands) -> None:

@@ -41,6 +41,19 @@ async def admin_sql(*statements: str) -> None:
         await conn.close()
 
 
+async def drop_database(name: str, *, attempts: int = 10) -> None:
+    """DROP DATABASE … WITH (FORCE), waiting for autovacuum: after a bulk load it may still work
+    on the database, and a non-superuser cannot terminate it (InsufficientPrivilegeError)."""
+    for attempt in range(attempts):
+        try:
+            await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
 def migrate(url: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "alembic", "-c", "deploy/alembic.ini", "upgrade", "head"],
