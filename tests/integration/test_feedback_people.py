@@ -3,10 +3,14 @@ contact share one case whatever order the identity links and the feedback arrive
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.events import IdentityLink, TrackingEvent
 from shared.identity import email_hash
 from tests.factories import T0
 from tests.feedback import Harness, answer, kinds, link
@@ -17,7 +21,7 @@ CRM = "hubspot_contact:901"
 HOUR = timedelta(hours=1)
 
 
-def four_answers() -> list:  # type: ignore[type-arg]
+def four_answers() -> list[TrackingEvent]:
     """Four detractor answers, each naming Ada by one identifier only."""
     return [
         answer(score=4, comment="late delivery", anonymous_id="device-1", at=T0),
@@ -27,7 +31,7 @@ def four_answers() -> list:  # type: ignore[type-arg]
     ]
 
 
-def ada_links(version: int = 1) -> list:  # type: ignore[type-arg]
+def ada_links(version: int = 1) -> list[IdentityLink]:
     return [link(i, PERSON, version=version) for i in ("device-1", "ada", EMAIL, CRM)]
 
 
@@ -109,3 +113,32 @@ async def test_identifiers_seen_beside_a_linked_one_resolve_to_its_person(
         "SELECT identifier, person_id, version FROM feedback.identities ORDER BY identifier"
     )
     assert [tuple(r) for r in inferred] == [("ada", PERSON, 0), ("device-1", PERSON, 1)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_any_arrival_order_of_links_and_answers_ends_in_one_case(
+    sessions: async_sessionmaker[AsyncSession], seed: int
+) -> None:
+    """The four links and four answers, shuffled into batches of one to three records."""
+    rng = random.Random(seed)
+    records: list[Any] = [*ada_links(), *four_answers()]
+    rng.shuffle(records)
+    harness = Harness(sessions)
+    while records:
+        size = rng.randint(1, 3)
+        batch, records = records[:size], records[size:]
+        await harness.batch(
+            links=[r for r in batch if isinstance(r, IdentityLink)],
+            events=[r for r in batch if isinstance(r, TrackingEvent)],
+        )
+    cases = await harness.cases()
+    active = [c for c in cases if c.status == "open"]
+    assert [(c.person_id, len(c.response_ids)) for c in active] == [(PERSON, 4)]
+    assert all(c.status == "merged" for c in cases if c not in active)
+    persons = await harness.sql("SELECT DISTINCT person_id FROM feedback.responses")
+    assert [r.person_id for r in persons] == [PERSON]
+    counted = await harness.sql(
+        "SELECT sum(responses) AS n FROM feedback.response_counts GROUP BY instrument "
+        "ORDER BY instrument"
+    )
+    assert [r.n for r in counted] == [1, 3]  # csat, nps: each counted once, wherever
