@@ -254,7 +254,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--feedback", type=float, default=0.05, help="share of feedback events")
     parser.add_argument("--people", type=int, default=5_000)
-    parser.add_argument("--max-records", type=int, default=500)
+    parser.add_argument(
+        "--max-records", type=int, default=FeedbackConsumer.model_fields["max_records"].default
+    )
     parser.add_argument("--runs", type=int, default=1)
     asyncio.run(main_async(parser.parse_args()))
 

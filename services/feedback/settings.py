@@ -14,6 +14,9 @@ from shared.settings import ConsumerOptions, ConsumerSettings, Group, ServiceSet
 class FeedbackConsumer(ConsumerSettings):
     # A default per service: setting one consumer variable must not lose the others.
     group_id: str = "boucle-feedback"
+    # Most raw events are skipped unread, so a batch's cost is its round trips, not its size:
+    # 2,000 records a batch gave 2.6x the records/s of 500 (bench.feedback_consumer, README).
+    max_records: int = 2_000
 
 
 class FeedbackJobs(Group):

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.feedback.counting import Counted, Move
-from services.feedback.repository.sql import any_of, move_persons
+from services.feedback.repository.sql import any_of, copy_rows, move_persons
 from services.feedback.tables import RESPONSES
 
 
@@ -27,10 +26,8 @@ async def known(session: AsyncSession, message_ids: Collection[str]) -> set[str]
 
 
 async def save(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> int:
-    if not rows:
-        return 0
-    await session.execute(insert(RESPONSES).on_conflict_do_nothing(), list(rows))
-    return len(rows)
+    """New responses only (the handler left out those already stored, under the intake lock)."""
+    return await copy_rows(session, RESPONSES, rows)
 
 
 async def negatives_since(

