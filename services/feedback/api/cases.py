@@ -7,12 +7,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.feedback.api.context import Context, described, refuse
 from services.feedback.api.models import (
@@ -22,14 +20,10 @@ from services.feedback.api.models import (
     CasesOut,
     ResponseOut,
 )
-from services.feedback.case import Case, Change
 from services.feedback.repository import cases, people, reads
 from shared.api import DbSession
 
 StatusFilter = Literal["open", "acknowledged", "resolved", "merged", "active"]
-Apply = Callable[[Case, datetime], Change]
-Guard = Callable[[AsyncSession, Case], Awaitable[None]]
-WRITE_ERRORS = described(400, 404, 409, 428)
 
 
 def encode_cursor(after: reads.After) -> str:
