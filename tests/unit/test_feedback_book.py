@@ -40,8 +40,9 @@ def test_the_last_case_is_the_active_one_else_the_latest_resolved() -> None:
     book = CaseBook.of([first, second])
     assert book.last_of("p") == second
     book.apply(open_case("c3", Signal("m3", T0, 2, "support", "s"), person_id="p", at=T0))
-    assert book.last_of("p") is not None
-    assert book.last_of("p").case_id == "c3"  # type: ignore[union-attr]
+    last = book.last_of("p")
+    assert last is not None
+    assert last.case_id == "c3"
 
 
 def test_a_case_survives_the_round_trip_through_its_row() -> None:

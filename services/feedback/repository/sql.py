@@ -46,6 +46,7 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[
     columns = list(rows[0])
     connection = await session.connection()
     raw = await connection.get_raw_connection()
+    # asyncpg's connection under SQLAlchemy's adapter (typed optional: absent once detached).
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
         table.name,
         schema_name=table.schema,
