@@ -44,6 +44,7 @@ class TopicSettings(Group):
     privacy: str = "privacy.requests.v1"
     credits: str = "attribution.credits.v1"
     followups: str = "feedback.followups.v1"
+    alerts: str = "feedback.alerts.v1"
     dead_letter: str = "boucle.deadletter.v1"
     late_events: str = "tracking.late-events.v1"
 
