@@ -107,8 +107,8 @@ def test_campaign_visit_login_order_and_detractor_close_the_loop(stack: Stack) -
         what="the case",
     )
     [case] = cases["cases"]
-    # a detractor worth 100 USD: the detractor rule (P2), no theme read yet: support
-    assert (case["priority"], case["queue"]) == (2, "support")
+    # a detractor worth 100 USD: the detractor rule (P2); the comment's theme routes it
+    assert (case["priority"], case["queue"]) == (2, "delivery")
     assert case["summary"] == "NPS 3: delivery was late"
 
     assert metric(stack.urls["collector"], "boucle_collector_events_accepted_total") >= 4
