@@ -90,23 +90,31 @@ class ConsumerMetrics:
             "1 when the dead-letter limit stopped the consumer (see its /readyz and log)",
             registry=registry,
         )
+        # Not ``job``: Prometheus gives every scraped series the target's ``job`` (the service).
         self.job_runs = Counter(
             f"{prefix}_job_runs_total",
             "Scheduled job attempts by outcome (success, failure, busy: another instance "
             "holds it, not_due: another instance ran it)",
-            ["job", "outcome"],
+            ["scheduled_job", "outcome"],
             registry=registry,
         )
         self.job_duration = Histogram(
             f"{prefix}_job_duration_seconds",
             "Time of a successful scheduled job run, its transaction included",
-            ["job"],
+            ["scheduled_job"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
         self.job_last_success = Gauge(
             f"{prefix}_job_last_success_timestamp_seconds",
-            "Unix time (the job's `now`) of the last successful run by this instance",
-            ["job"],
+            "Unix time (the job's `now`) of the job's last success that this instance knows of: "
+            "its own run, or another instance's read from the jobs table",
+            ["scheduled_job"],
+            registry=registry,
+        )
+        self.job_period = Gauge(
+            f"{prefix}_job_period_seconds",
+            "How often the scheduled job is meant to succeed",
+            ["scheduled_job"],
             registry=registry,
         )

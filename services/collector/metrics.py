@@ -68,13 +68,6 @@ class CollectorMetrics:
             "Events dropped at the edge because their messageId was seen recently",
             registry=registry,
         )
-        self.request_latency = Histogram(
-            "boucle_collector_request_latency_seconds",
-            "Time to answer an ingestion request",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
         self.rate_limited = Counter(
             "boucle_collector_rate_limited_requests_total",
             "Requests refused with 429 (or, for the pixel, dropped), by limit: source or address",
