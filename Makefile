@@ -85,7 +85,8 @@ status:
 	-deploy/postgres.sh status
 
 lint: venv
-	$(BIN)/ruff check shared services tests bench deploy/migrations
+	$(BIN)/ruff check shared services tests bench deploy/migrations deploy/grafana
+	$(BIN)/python -m deploy.grafana.dashboard --check
 	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium with playwright-core; npm cannot download browsers.
