@@ -61,7 +61,7 @@ class JobScheduler:
         self._metrics = metrics
         self._next_look: dict[str, datetime] = {}
         for job in self._jobs:
-            metrics.job_period.labels(job.name).set(job.period.total_seconds())
+            metrics.expect_job(job.name, period_s=job.period.total_seconds())
 
     @property
     def jobs(self) -> tuple[Job, ...]:

@@ -6,8 +6,11 @@ Names follow ``boucle_<service>_<noun>_<unit>``; counters end in ``_total``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+JOB_OUTCOMES = ("success", "failure", "busy", "not_due")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -118,3 +121,16 @@ class ConsumerMetrics:
             ["scheduled_job"],
             registry=registry,
         )
+
+    def expect_topics(self, topics: Iterable[str]) -> None:
+        """Starts the consumed and processed counters of these topics at 0: Prometheus takes
+        a series' first sample as its start, so a counter first seen at 500 would draw no rate
+        for the batch that made it."""
+        for topic in topics:
+            self.consumed.labels(topic)
+            self.processed.labels(topic)
+
+    def expect_job(self, name: str, *, period_s: float) -> None:
+        self.job_period.labels(name).set(period_s)
+        for outcome in JOB_OUTCOMES:
+            self.job_runs.labels(name, outcome)
