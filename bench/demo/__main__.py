@@ -5,6 +5,7 @@ the collector of `make up`)."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -30,16 +31,28 @@ class Tally:
         self.sent += len(batch)
         self.accepted += int(answer.get("accepted", 0))
         self.duplicates += int(answer.get("duplicates", 0))
-        self.rejected.update(str(r.get("reason", "?")) for r in answer.get("rejected", []))
+        # The same refusal of batch[3] and of batch[12] is one line of the summary.
+        reasons = (str(r.get("reason", "?")) for r in answer.get("rejected", []))
+        self.rejected.update(re.sub(r"^batch\[\d+\]\.", "", reason) for reason in reasons)
         self.kinds.update(m.get("event") or m["type"] for m in batch)
 
 
 def send(
-    client: httpx.Client, stream: Sequence[dict[str, Any]], *, batch_size: int, quiet: bool = False
+    client: httpx.Client,
+    stream: Sequence[dict[str, Any]],
+    *,
+    batch_size: int,
+    seconds: float = 0.0,
+    quiet: bool = False,
 ) -> Tally:
-    """Posts the stream to /v1/batch; a refused batch (4xx/5xx) stops with its answer."""
+    """Posts the stream to /v1/batch, spread over ``seconds`` (a steady rate for the graphs);
+    a refused batch (4xx/5xx) stops with its answer."""
     tally = Tally()
-    for start in range(0, len(stream), batch_size):
+    starts = range(0, len(stream), batch_size)
+    pause = seconds / max(len(starts) - 1, 1)
+    for n, start in enumerate(starts):
+        if n and pause:
+            time.sleep(pause)
         batch = stream[start : start + batch_size]
         response = client.post("/v1/batch", json={"batch": batch})
         if response.status_code != 200:
@@ -66,7 +79,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the collector")
     parser.add_argument("--write-key", default="demo-write-key", help="a source's write key")
     parser.add_argument("--visitors", type=int, default=150)
-    parser.add_argument("--batch", type=int, default=50, help="events per /v1/batch call")
+    parser.add_argument("--batch", type=int, default=25, help="events per /v1/batch call")
+    parser.add_argument("--seconds", type=float, default=20, help="spread the sending over this")
     parser.add_argument("--seed", type=int, default=None, help="the same seed, the same stream")
     return parser.parse_args(argv)
 
@@ -80,7 +94,7 @@ def main(argv: Sequence[str]) -> int:
     started = time.perf_counter()
     try:
         with httpx.Client(base_url=args.url, auth=(args.write_key, ""), timeout=30) as client:
-            tally = send(client, stream, batch_size=args.batch)
+            tally = send(client, stream, batch_size=args.batch, seconds=args.seconds)
     except httpx.TransportError as exc:
         print(f"\ncannot reach the collector at {args.url} ({exc}); is `make up` running?")
         return 1
