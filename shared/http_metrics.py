@@ -1,7 +1,7 @@
 """Request metrics for every Boucle HTTP app: a plain ASGI middleware, so it costs one counter and
 one histogram per request and sees every answer, errors included.
 
-``route`` is the matched route's template (``/v1/journeys/{person_id}``), never the raw path, so
+``route`` is the matched route's template (``/v1/journeys/{identifier}``), never the raw path, so
 a scan of random URLs adds one series (``unmatched``), not one per URL; methods outside the
 standard ones are grouped as ``other`` for the same reason.
 """
