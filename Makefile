@@ -113,7 +113,7 @@ test-integration: infra browser-deps
 test-e2e: infra
 	$(BIN)/pytest -q tests/e2e
 
-# About 700 events of a shop (bench/demo/stream.py) over 20 s, through the collector of `make up`.
+# About 750 events of a shop and a buggy sender (bench/demo) over 20 s, to the collector of `make up`.
 demo: venv
 	$(BIN)/python -m bench.demo --url $(COLLECTOR_URL) --write-key "$(BOUCLE_DEMO_WRITE_KEY)"
 

@@ -75,7 +75,7 @@ def prometheus(command: str, env: dict[str, str]) -> None:
 def send_traffic(urls: dict[str, str], topics: TopicSettings, *, prometheus_url: str) -> None:
     """A demo stream (with the collector's refusals), read-API calls, and records no consumer
     can decode on the topics consumers read."""
-    stream = demo_stream(40, seed=7, now=datetime.now(UTC), broken_share=0.05)
+    stream = demo_stream(40, seed=7, now=datetime.now(UTC), broken=10)
     with httpx.Client(base_url=urls["collector"], auth=(WRITE_KEY, ""), timeout=30) as client:
         send(client, stream, batch_size=50, quiet=True)
     bearer = {"Authorization": f"Bearer {TOKEN}"}

@@ -79,6 +79,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the collector")
     parser.add_argument("--write-key", default="demo-write-key", help="a source's write key")
     parser.add_argument("--visitors", type=int, default=150)
+    parser.add_argument(
+        "--broken",
+        type=int,
+        default=60,
+        help="events of a buggy sender among them (0.2/s of dead letters over 5 minutes)",
+    )
     parser.add_argument("--batch", type=int, default=25, help="events per /v1/batch call")
     parser.add_argument("--seconds", type=float, default=20, help="spread the sending over this")
     parser.add_argument("--seed", type=int, default=None, help="the same seed, the same stream")
@@ -89,8 +95,11 @@ def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     # A new seed each run by default: the collector drops messageIds it has seen recently.
     seed = args.seed if args.seed is not None else time.time_ns()
-    stream = demo_stream(args.visitors, seed=seed, now=datetime.now(UTC))
-    print(f"demo: {args.visitors} visitors, {len(stream)} events to {args.url} (seed {seed})")
+    stream = demo_stream(args.visitors, seed=seed, now=datetime.now(UTC), broken=args.broken)
+    print(
+        f"demo: {args.visitors} visitors and a buggy sender, {len(stream)} events to {args.url} "
+        f"(seed {seed})"
+    )
     started = time.perf_counter()
     try:
         with httpx.Client(base_url=args.url, auth=(args.write_key, ""), timeout=30) as client:

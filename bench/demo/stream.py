@@ -1,8 +1,8 @@
-"""A small, plausible day of a shop, as Segment calls: visitors from campaigns (email, search and
+"""A small, plausible hour of a shop, as Segment calls: visitors from campaigns (email, search and
 social ads with their clicks and costs, organic, direct), page views, sign-ins, orders, NPS and
-CSAT answers with comments in French and English (detractors included), and a few broken events
-of the kinds real senders send (an NPS of 11, a currency that is not one). Pure: the same seed
-gives the same stream."""
+CSAT answers with comments in French and English (detractors included), and the events of a
+sender whose new release gets them wrong (an NPS of 11, a currency that is not one), which the
+collector refuses. Pure: the same seed gives the same stream."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def feedback(calls: Visit) -> None:
         calls.track("CSAT Submitted", answer, userId=calls.user_id)
 
 
-def broken(rng: random.Random, *, index: int, at: datetime) -> dict[str, Any]:
+def misread(rng: random.Random, *, index: int, at: datetime) -> dict[str, Any]:
     """What a buggy sender sends; the collector refuses it and keeps it as a dead letter."""
     message_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     properties = rng.choice(
@@ -155,7 +155,7 @@ def broken(rng: random.Random, *, index: int, at: datetime) -> dict[str, Any]:
 
 
 def demo_stream(
-    visitors: int, *, seed: int, now: datetime, broken_share: float = 0.02
+    visitors: int, *, seed: int, now: datetime, broken: int = 0
 ) -> list[dict[str, Any]]:
     """Every visitor's calls; visits start 90 to 50 minutes before ``now`` and last under 40."""
     rng = random.Random(seed)
@@ -163,7 +163,7 @@ def demo_stream(
     for index in range(visitors):
         start = now - timedelta(minutes=90) + timedelta(seconds=rng.randint(0, 2400))
         stream.extend(visit(rng, index=index, start=start))
-    for index in range(round(len(stream) * broken_share)):
-        stream.append(broken(rng, index=index, at=now - timedelta(minutes=5)))
+    for index in range(broken):
+        stream.append(misread(rng, index=index, at=now - timedelta(minutes=5)))
     rng.shuffle(stream)  # many visitors at once, as a collector sees them
     return stream
