@@ -62,14 +62,14 @@ install_package() {
 }
 
 # systemctl disable edits the unit links without a running systemd too; update-rc.d covers the
-# SysV links, and a service started by init.d is stopped through it.
+# SysV links, and a service started by init.d (its pid file says so) is stopped through it.
 keep_system_service_off() {
     if command -v systemctl >/dev/null; then
         as_root systemctl disable prometheus.service >/dev/null 2>&1 || true
     fi
     if [[ -d /run/systemd/system ]]; then
         as_root systemctl stop prometheus.service >/dev/null 2>&1 || true
-    elif [[ -x /etc/init.d/prometheus ]]; then
+    elif [[ -x /etc/init.d/prometheus && -f /run/prometheus/prometheus.pid ]]; then
         as_root /etc/init.d/prometheus stop >/dev/null 2>&1 || true
     fi
     if command -v update-rc.d >/dev/null; then

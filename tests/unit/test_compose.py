@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,17 @@ def test_prometheus_loads_the_rules_of_the_local_stack(compose: dict[str, Any]) 
     assert config["rule_files"] == ["rules/*.yml"]  # beside the config: /etc/prometheus/rules
     assert binds["/etc/prometheus/rules"] == "./deploy/prometheus/rules"
     assert sorted((ROOT / "deploy/prometheus/rules").glob("*.yml"))
+
+
+def test_the_local_and_compose_prometheus_scrape_the_same_jobs_with_the_same_rules() -> None:
+    template = (ROOT / "deploy/prometheus/prometheus.yml.in").read_text()
+    local = yaml.safe_load(re.sub(r"@([A-Z_]+)@", r"x-\1", template))
+    compose = yaml.safe_load((ROOT / "deploy/prometheus/compose.yml").read_text())
+    assert [job["job_name"] for job in local["scrape_configs"]] == [
+        job["job_name"] for job in compose["scrape_configs"]
+    ]
+    assert [job["job_name"] for job in local["scrape_configs"]] == [*SETTINGS, "prometheus"]
+    assert local["rule_files"] == ["x-RULES_DIR/*.yml"]  # deploy/prometheus/rules, rendered
 
 
 def test_grafana_reads_the_provisioned_datasource_and_dashboards(compose: dict[str, Any]) -> None:
