@@ -68,8 +68,13 @@ def environment(database_url: str, topics: TopicSettings, work: Path) -> dict[st
 
 
 def prometheus(command: str, env: dict[str, str]) -> None:
+    """deploy/prometheus.sh, as `make up` runs it, on this stack's ports and run directory."""
     script = infra.ROOT / "deploy" / "prometheus.sh"
-    subprocess.run([str(script), command], env=env, check=True, capture_output=True, timeout=600)
+    done = subprocess.run(
+        [str(script), command], env=env, capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"prometheus.sh {command} failed:\n{done.stdout}{done.stderr}")
 
 
 def send_traffic(urls: dict[str, str], topics: TopicSettings, *, prometheus_url: str) -> None:
@@ -163,8 +168,9 @@ def observed_stack(template_database: str, work: Path) -> Iterator[Observed]:
         exported = {s: exported_names(httpx.get(f"{urls[s]}/metrics").text) for s in SERVICES}
         yield Observed(prometheus=prometheus_url, exported=exported)
     finally:
-        with contextlib.suppress(subprocess.SubprocessError):
-            prometheus("stop", env)
-        for process in processes.values():
-            infra.stop(process)
-        asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        try:
+            prometheus("stop", env)  # a no-op when it never started
+        finally:
+            for process in processes.values():
+                infra.stop(process)
+            asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
