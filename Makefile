@@ -8,7 +8,7 @@ export BOUCLE_DEMO_TOKEN ?= demo-admin-token
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
-        test-rules lint bench logs browser-deps lock demo
+        test-rules lint bench bench-pipeline logs browser-deps lock demo
 
 help:
 	@echo "make up      start Kafka, PostgreSQL, the four services and Prometheus (idempotent)"
@@ -16,7 +16,8 @@ help:
 	@echo "make status  what is running"
 	@echo "make demo    send a short mixed stream of events through the running collector"
 	@echo "make test    lint, alert rule tests, then unit, integration and end-to-end tests"
-	@echo "make bench   collector benchmark against raw-producer and bare-endpoint ceilings"
+	@echo "make bench   collector and pipeline benchmarks, against ceilings and a peer"
+	@echo "make bench-pipeline  the pipeline benchmark alone (BENCH_ARGS='--quick' to try it)"
 
 # Every dependency, runtime and dev, is installed exactly as uv.lock says (versions and hashes);
 # pyproject.toml keeps the ranges. uv itself is pinned by hash in deploy/uv-requirements.txt and
@@ -119,6 +120,12 @@ demo: venv
 
 bench: infra
 	$(BIN)/python -m bench.collector
+	$(BIN)/python -m bench.pipeline
+
+# The consumers' drain rates and the pipeline's latency; BENCH_ARGS passes flags through
+# (`make bench-pipeline BENCH_ARGS='--quick'`, `--help` lists them).
+bench-pipeline: infra
+	$(BIN)/python -m bench.pipeline $(BENCH_ARGS)
 
 logs:
 	tail -n 50 -F .run/logs/*.log

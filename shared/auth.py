@@ -15,7 +15,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, Literal, Protocol, get_args
+from typing import Annotated, Any, Literal, Protocol, get_args
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -147,3 +147,11 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
         return await authorize(request, credentials, scope)
 
     return token_with_scope
+
+
+# What a route behind `require` may answer besides its own statuses, for its OpenAPI.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No token, or an unknown or revoked one (`WWW-Authenticate: Bearer`)"},
+    403: {"description": "The token lacks the scope this route needs"},
+    503: {"description": "PostgreSQL cannot say whether the token is valid; retry after"},
+}

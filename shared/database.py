@@ -42,9 +42,30 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+# SQLSTATEs a retry can cure: 08 connection exceptions, 53 insufficient resources, 57P
+# operator intervention (the server shutting down or starting: 57P01-57P03), 40001/40P01 a
+# serialization failure or deadlock (the transaction is rolled back and may be run again).
+TRANSIENT_SQLSTATE_PREFIXES = ("08", "53", "57P", "40001", "40P01")
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, whatever layer wrapped it."""
+    current: BaseException | None = exc
+    while current is not None:
+        code = getattr(current, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
 def is_transient(exc: BaseException) -> bool:
-    """True for database failures a retry can cure: lost connections, a server going away."""
+    """True for database failures a retry can cure: lost connections, a server going away or
+    starting, deadlocks."""
     if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    state = sqlstate(exc)
+    if state is not None and state.startswith(TRANSIENT_SQLSTATE_PREFIXES):
         return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)

@@ -69,7 +69,10 @@ def ops_router(
         """The process is alive and serving HTTP."""
         return {"status": "ok"}
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        responses={503: {"description": "A dependency did not answer (`Retry-After`)"}},
+    )
     async def readyz() -> JSONResponse:
         """Every dependency answered; 503 names the ones that did not."""
         names = list(checks)
@@ -86,7 +89,19 @@ def ops_router(
             headers=None if ready else {"Retry-After": "5"},
         )
 
-    @router.get("/metrics", dependencies=[Depends(guard)] if guard else [])
+    @router.get(
+        "/metrics",
+        dependencies=[Depends(guard)] if guard else [],
+        responses=(
+            {
+                401: {"description": "A token of the metrics scope is needed"},
+                403: {"description": "Not from an allowed network, or the token lacks the scope"},
+                503: {"description": "PostgreSQL cannot say whether the token is valid"},
+            }
+            if guard
+            else {}
+        ),
+    )
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 

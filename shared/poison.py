@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from shared.broker import Record
+from shared.database import sqlstate
 from shared.errors import BadInput
 
 # SQLSTATE classes and codes that describe the data, not the server or the code:
@@ -29,17 +30,6 @@ class PoisonRecord(BadInput):
     def __init__(self, record: Record, message: str, *, code: str = "domain") -> None:
         super().__init__(message, code=code)
         self.record = record
-
-
-def sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE of a database error, whatever layer wrapped it."""
-    current: BaseException | None = exc
-    while current is not None:
-        code = getattr(current, "sqlstate", None)
-        if isinstance(code, str):
-            return code
-        current = getattr(current, "orig", None) or current.__cause__
-    return None
 
 
 def content_failure(exc: BaseException) -> tuple[str, str] | None:

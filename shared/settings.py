@@ -41,8 +41,10 @@ class TopicSettings(Group):
     raw_events: str = "tracking.events.v1"
     journeys: str = "journeys.v1"
     identities: str = "identities.v1"
+    privacy: str = "privacy.requests.v1"
     credits: str = "attribution.credits.v1"
     followups: str = "feedback.followups.v1"
+    alerts: str = "feedback.alerts.v1"
     dead_letter: str = "boucle.deadletter.v1"
     late_events: str = "tracking.late-events.v1"
 

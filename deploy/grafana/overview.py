@@ -97,11 +97,11 @@ def overview_panels() -> list[Panel]:
                     "{{job}} {{scheduled_job}}",
                 ),
                 Query(
-                    "3 * job_scheduled_job:boucle_job_period_seconds:max",
+                    "clamp_min(3 * job_scheduled_job:boucle_job_period_seconds:max, 300)",
                     "{{job}} {{scheduled_job}} alert line",
                 ),
             ),
             unit="s",
-            description="ScheduledJobStale fires past three periods",
+            description="ScheduledJobStale fires past three periods (and 5 minutes)",
         ),
     ]

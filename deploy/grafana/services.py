@@ -198,10 +198,54 @@ OWN_PANELS: dict[str, list[Panel]] = {
     ],
     "feedback": [
         Panel(
-            "SLA breaches",
-            (Query(f"sum(rate(boucle_feedback_sla_breaches_total{RATE}))", "breaches"),),
+            "Responses",
+            (
+                rate_by(
+                    "boucle_feedback_responses_total",
+                    "instrument, band",
+                    legend="{{instrument}} {{band}}",
+                ),
+                rate_by(
+                    "boucle_feedback_negative_responses_total",
+                    "cause",
+                    legend="negative: {{cause}}",
+                ),
+            ),
+            unit="ops",
+        ),
+        Panel(
+            "Case events",
+            (rate_by("boucle_feedback_cases_total", "event", legend="{{event}}"),),
+            unit="ops",
+        ),
+        Panel(
+            "Open cases by priority",
+            (Query("max by (priority) (boucle_feedback_open_cases)", "priority {{priority}}"),),
+            description="Refreshed by the gauges job; any instance's view (they read one table)",
+        ),
+        Panel(
+            "SLA",
+            (
+                rate_by("boucle_feedback_sla_warnings_total", "clock", legend="warning {{clock}}"),
+                rate_by("boucle_feedback_sla_breaches_total", "clock", legend="breach {{clock}}"),
+                rate_by(
+                    "boucle_feedback_escalations_total",
+                    "clock, notify",
+                    legend="escalation {{clock}} → {{notify}}",
+                ),
+            ),
             unit="ops",
             description="Cases past their SLA (FeedbackSlaBreaches)",
+        ),
+        Panel(
+            "Theme alerts",
+            (
+                Query(
+                    "sum by (kind, period) (increase(boucle_feedback_theme_alerts_total[1h]))",
+                    "{{kind}} {{period}}",
+                ),
+            ),
+            description="Spikes and emerging themes raised in the last hour",
         ),
     ],
 }

@@ -12,7 +12,7 @@ from services.attribution import repository
 from services.attribution.currency import Rates
 from services.attribution.repository import GroupBy
 from shared.api import ApiModel, DbSession
-from shared.auth import require
+from shared.auth import AUTH_RESPONSES, require
 
 
 class GroupOut(ApiModel):
@@ -55,7 +55,7 @@ def reporting_rates(request: Request) -> Rates | None:
 
 def attribution_router() -> APIRouter:
     """Reads ``models`` and ``rates`` from app.state (see services/attribution/__main__.py)."""
-    router = APIRouter(prefix="/v1", tags=["attribution"])
+    router = APIRouter(prefix="/v1", tags=["attribution"], responses=AUTH_RESPONSES)
 
     @router.get(
         "/attribution",

@@ -25,6 +25,7 @@ from services.collector.enrichment import enrich
 from services.collector.metrics import CollectorMetrics
 from services.collector.ratelimit import Rate, RateLimited, Throttle
 from services.collector.responses import (
+    INGESTION_ERRORS,
     OriginRefused,
     Unauthorized,
     add_error_handlers,
@@ -344,15 +345,18 @@ def create_app(
     for letter, call in SHORT_PATHS.items():
         _add_single_route(app, ingestor, call, path=f"/v1/{letter}")
 
-    @app.post("/v1/batch")
-    @app.post("/v1/import")
-    @app.post("/v1/b")
+    @app.post("/v1/batch", responses=INGESTION_ERRORS)
+    @app.post("/v1/import", responses=INGESTION_ERRORS)
+    @app.post("/v1/b", responses=INGESTION_ERRORS)
     async def batch(request: Request, response: Response) -> dict[str, Any]:
         result = await ingestor.batch(request)
         response.headers.update(cors_headers(request))
         return result
 
-    @app.get("/v1/pixel.gif")
+    @app.get(
+        "/v1/pixel.gif",
+        responses={200: {"content": {"image/gif": {}}, "description": "Always the GIF"}},
+    )
     async def pixel(request: Request) -> Response:
         try:
             await ingestor.pixel(request)
@@ -370,4 +374,4 @@ def _add_single_route(app: FastAPI, ingestor: Ingestor, call: EventType, *, path
         response.headers.update(cors_headers(request))
         return result
 
-    app.add_api_route(path, single, methods=["POST"], name=path)
+    app.add_api_route(path, single, methods=["POST"], name=path, responses=INGESTION_ERRORS)

@@ -26,6 +26,7 @@ from services.collector.body import Deadlines, TooLarge, timed_chunks
 from services.collector.clock import EARLIEST
 from services.collector.integrations.common import identities, message_id
 from services.collector.integrations.store import ReceiptBook
+from services.collector.responses import errors
 from services.collector.storable import refuse_nul, storable_properties
 from shared.errors import BadInput
 from shared.events import Campaign, TrackingEvent
@@ -316,7 +317,7 @@ def imports_router(
         idle_s=options.limits.body_idle_timeout_s, total_s=options.import_timeout_s
     )
 
-    @router.post("/v1/imports/offline")
+    @router.post("/v1/imports/offline", responses=errors(400, 401, 408, 413, 503))
     async def offline_import(request: Request) -> dict[str, Any]:
         """CSV (``text/csv``, a header line first) or JSON lines (any other type)."""
         source = await ingestor.authenticate(request, None)

@@ -6,12 +6,41 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from services.collector.body import BodyTimeout, TooLarge
 from services.collector.browser import cors_headers
 from services.collector.metrics import CollectorMetrics
 from services.collector.ratelimit import RateLimited
 from shared.errors import BadInput, DependencyDown
+
+
+class ErrorOut(BaseModel):
+    """Every error the collector answers."""
+
+    success: bool = False
+    error: str
+    message: str
+    field: str | None = None
+
+
+_MEANINGS = {
+    400: "Malformed body or event; `field` names what to fix",
+    401: "Unknown or disabled write key (or an unsigned, forged or replayed webhook)",
+    403: "A browser page whose origin the source does not allow",
+    408: "The body stalled or took too long (`Connection: close`)",
+    413: "Over a size limit; the message gives the limit",
+    429: "Over a rate limit (`Retry-After`)",
+    503: "Kafka (or, for an uncached key, PostgreSQL) unavailable; nothing accepted; retry",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route for these error statuses."""
+    return {status: {"model": ErrorOut, "description": _MEANINGS[status]} for status in statuses}
+
+
+INGESTION_ERRORS = errors(400, 401, 403, 408, 413, 429, 503)
 
 
 class Unauthorized(Exception):

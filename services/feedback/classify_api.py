@@ -61,7 +61,15 @@ def classify_router(reader: TextReader) -> APIRouter:
     router = APIRouter(prefix="/v1/feedback", tags=["feedback text"])
     limit = reader.settings.max_chars
 
-    @router.post("/classify", response_model=ClassifyResponse, openapi_extra=_BODY)
+    @router.post(
+        "/classify",
+        response_model=ClassifyResponse,
+        openapi_extra=_BODY,
+        responses={
+            413: {"description": "A body far longer than the longest text read"},
+            422: {"description": "No text, an empty or too long one, NUL characters, bad JSON"},
+        },
+    )
     async def classify(request: Request) -> ClassifyResponse:
         """Language, label, score, themes and intents of one text (nothing is stored)."""
         body = await request.body()

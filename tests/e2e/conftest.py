@@ -37,6 +37,8 @@ def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[
         "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
         "BOUCLE_DEMO_TOKEN": TOKEN,
         "LOG__LEVEL": "INFO",
+        # the queues' own topics under this run's prefix, like every other topic
+        "FEEDBACK__POLICY__TRIAGE__QUEUES": infra.feedback_queues(topics),
     }
     for name, topic in topics.model_dump().items():
         env[f"TOPICS__{name.upper()}"] = topic

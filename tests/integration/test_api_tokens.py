@@ -10,14 +10,18 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution.api import attribution_router
 from services.collector import repository as sources_repository
 from services.collector.sources import SourceDirectory, hash_key
-from services.feedback.api import cases_router
+from services.feedback.__main__ import build as build_feedback
+from services.feedback.reading import NeutralReader
+from services.feedback.settings import FeedbackSettings
 from services.sessionizer.api import journeys_router
 from shared.database import create_engine, create_session_factory
+from shared.service import Resources, utc_now
 from shared.settings import AuthSettings, DatabaseSettings
 from shared.tokens import store
 from shared.tokens.cli import run
@@ -50,7 +54,15 @@ def read_app(sessions: async_sessionmaker[AsyncSession]) -> FastAPI:
     app.state.models, app.state.rates = ("last_touch",), None
     app.include_router(journeys_router())
     app.include_router(attribution_router())
-    app.include_router(cases_router())
+    feedback = build_feedback(
+        FeedbackSettings(),
+        Resources(sessions=sessions, registry=CollectorRegistry(), clock=utc_now),
+        reader=NeutralReader(),
+    )
+    for key, value in feedback.state.items():
+        setattr(app.state, key, value)
+    assert feedback.router is not None
+    app.include_router(feedback.router)
     return app
 
 

@@ -13,7 +13,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution.crediting import Attributor
-from services.feedback.cases import CaseKeeper
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
 from services.sessionizer.metrics import SessionizerMetrics
 from services.sessionizer.sessions import SessionRules
@@ -26,6 +25,7 @@ from shared.routes import Delivery, Handler, Work
 from shared.service import utc_now
 from shared.store import SqlTransaction
 from tests.factories import event
+from tests.feedback import Harness, kinds
 
 JourneyRecordAdapter: TypeAdapter[Touchpoint | Conversion] = TypeAdapter(JourneyRecord)
 RULES = JourneyRules(
@@ -163,7 +163,11 @@ async def test_a_touchpoint_arriving_after_its_conversion_restates_the_credit(
 async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    keeper = CaseKeeper(followups_topic="followups")
+    harness = Harness(sessions)
+    journey_records = [
+        JourneyRecordAdapter.validate_json(r.value)
+        for r in await apply(sessions, builder(), journey())
+    ]
     events = [
         event(minutes=0, type="track", user_id="u9", name="NPS Submitted", properties={"score": 5}),
         event(
@@ -174,10 +178,16 @@ async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
             properties={"score": 1, "comment": "broken"},
         ),
         event(minutes=2, type="track", user_id="u9", name="NPS Submitted", properties={"score": 9}),
+        *journey(),  # not feedback: skipped
     ]
-    assert len(await apply(sessions, keeper, events)) == 2
+    first = await harness.batch(journeys=journey_records, events=events)
     before = await snapshot(sessions, "feedback")
-    assert await apply(sessions, keeper, events) == []
+    harness.advance(timedelta(hours=1))
+    assert await harness.batch(journeys=journey_records, events=events) == []
     assert await snapshot(sessions, "feedback") == before
+    assert kinds(first) == ["opened", "attached"]
     [case] = before["cases"]
-    assert (case.priority, case.signal_count, case.reason) == (1, 2, "NPS 1: broken")
+    # two detractors (P2), the second a repeat within 30 days: raised to P1
+    assert (case.priority, len(case.response_ids), case.summary) == (1, 2, "NPS 1: broken")
+    assert len(before["responses"]) == 3
+    assert [p.revenue for p in before["persons"]] == [{"EUR": "100.0000"}]

@@ -23,6 +23,7 @@ from services.collector.integrations.common import Parsed, Refused, Rejected, We
 from services.collector.integrations.providers import PROVIDERS, Provider
 from services.collector.integrations.salesforce import ACK
 from services.collector.integrations.store import IntegrationLookup, ReceiptBook
+from services.collector.responses import errors
 from services.collector.storable import storable_event
 from shared.errors import BadInput
 from shared.producer import dead_letter
@@ -65,7 +66,7 @@ def integrations_router(
     metrics = WebhookMetrics(registry)
     limit = ingestor.options.limits.max_request_bytes
 
-    @router.post("/v1/hooks/{provider}/{source_id}")
+    @router.post("/v1/hooks/{provider}/{source_id}", responses=errors(400, 401, 408, 413, 503))
     async def hook(provider: str, source_id: str, request: Request) -> Response:
         now = clock()
         integration = PROVIDERS.get(provider)
