@@ -8,13 +8,14 @@ export BOUCLE_DEMO_TOKEN ?= demo-admin-token
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
-        lint bench bench-pipeline logs browser-deps lock
+        test-rules lint bench bench-pipeline logs browser-deps lock demo
 
 help:
-	@echo "make up      start Kafka, PostgreSQL and the four services (idempotent)"
+	@echo "make up      start Kafka, PostgreSQL, the four services and Prometheus (idempotent)"
 	@echo "make down    stop what make up started"
 	@echo "make status  what is running"
-	@echo "make test    lint, then unit, integration and end-to-end tests on real Kafka + Postgres"
+	@echo "make demo    send a short mixed stream of events through the running collector"
+	@echo "make test    lint, alert rule tests, then unit, integration and end-to-end tests"
 	@echo "make bench   collector and pipeline benchmarks, against ceilings and a peer"
 	@echo "make bench-pipeline  the pipeline benchmark alone (BENCH_ARGS='--quick' to try it)"
 
@@ -54,8 +55,11 @@ seed: venv
 	$(BIN)/python -m services.collector sources seed-demo
 	$(BIN)/python -m shared.tokens seed-demo
 
+PROMETHEUS_URL = http://$${PROMETHEUS_HOST:-127.0.0.1}:$${PROMETHEUS_PORT:-9090}
+
 up: infra seed
 	deploy/services.sh start
+	deploy/prometheus.sh start
 	@echo
 	@echo "Boucle is up:"
 	@echo "  collector    $(COLLECTOR_URL)  (Segment API: /v1/track, /v1/page, /v1/batch…)"
@@ -63,22 +67,27 @@ up: infra seed
 	@echo "  attribution  http://$${ATTRIBUTION__HOST:-127.0.0.1}:$${ATTRIBUTION__PORT:-8002}/v1/attribution"
 	@echo "  feedback     http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
 	@echo "  metrics      /metrics on every port; health /healthz, /readyz"
+	@echo "  prometheus   $(PROMETHEUS_URL)/classic/alerts  (alerts; graphs at /classic/graph)"
+	@echo "  some traffic: make demo"
 	@echo "  demo write key: $(BOUCLE_DEMO_WRITE_KEY)   logs: .run/logs/"
 	@echo "  demo token (every scope, for the read APIs): $(BOUCLE_DEMO_TOKEN)"
 	@echo "    curl -H 'Authorization: Bearer $(BOUCLE_DEMO_TOKEN)' http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
 
 down:
+	-deploy/prometheus.sh stop
 	-deploy/services.sh stop
 	-deploy/kafka.sh stop
 	-deploy/postgres.sh stop
 
 status:
 	-deploy/services.sh status
+	-deploy/prometheus.sh status
 	-deploy/kafka.sh status
 	-deploy/postgres.sh status
 
 lint: venv
-	$(BIN)/ruff check shared services tests bench deploy/migrations
+	$(BIN)/ruff check shared services tests bench deploy/migrations deploy/grafana
+	$(BIN)/python -m deploy.grafana.dashboard --check
 	$(BIN)/mypy
 
 # The browser tests drive Debian's Chromium with playwright-core; npm cannot download browsers.
@@ -88,7 +97,12 @@ browser-deps:
 	@test -d tests/browser/node_modules/playwright-core || \
 	    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
-test: infra lint browser-deps
+# promtool (installed with Debian's prometheus package when missing): both configs, the rules,
+# and the rules' unit tests in deploy/prometheus/tests.
+test-rules:
+	deploy/prometheus.sh check
+
+test: infra lint test-rules browser-deps
 	$(BIN)/pytest -q tests
 
 test-unit: venv
@@ -99,6 +113,10 @@ test-integration: infra browser-deps
 
 test-e2e: infra
 	$(BIN)/pytest -q tests/e2e
+
+# About 750 events of a shop and a buggy sender (bench/demo) over 20 s, to the collector of `make up`.
+demo: venv
+	$(BIN)/python -m bench.demo --url $(COLLECTOR_URL) --write-key "$(BOUCLE_DEMO_WRITE_KEY)"
 
 bench: infra
 	$(BIN)/python -m bench.collector

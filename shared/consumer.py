@@ -88,6 +88,7 @@ class BatchConsumer:
         self._dead_letter_topic = dead_letter_topic
         self._settings = settings
         self._metrics = parts.metrics
+        self._metrics.expect_topics(topics)
         self._on_revoked = on_revoked
         self._lock = asyncio.Lock()
         self._limit = DeadLetterLimit(

@@ -6,8 +6,11 @@ Names follow ``boucle_<service>_<noun>_<unit>``; counters end in ``_total``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+JOB_OUTCOMES = ("success", "failure", "busy", "not_due")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -90,23 +93,44 @@ class ConsumerMetrics:
             "1 when the dead-letter limit stopped the consumer (see its /readyz and log)",
             registry=registry,
         )
+        # Not ``job``: Prometheus gives every scraped series the target's ``job`` (the service).
         self.job_runs = Counter(
             f"{prefix}_job_runs_total",
             "Scheduled job attempts by outcome (success, failure, busy: another instance "
             "holds it, not_due: another instance ran it)",
-            ["job", "outcome"],
+            ["scheduled_job", "outcome"],
             registry=registry,
         )
         self.job_duration = Histogram(
             f"{prefix}_job_duration_seconds",
             "Time of a successful scheduled job run, its transaction included",
-            ["job"],
+            ["scheduled_job"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
         self.job_last_success = Gauge(
             f"{prefix}_job_last_success_timestamp_seconds",
-            "Unix time (the job's `now`) of the last successful run by this instance",
-            ["job"],
+            "Unix time (the job's `now`) of the job's last success that this instance knows of: "
+            "its own run, or another instance's read from the jobs table",
+            ["scheduled_job"],
             registry=registry,
         )
+        self.job_period = Gauge(
+            f"{prefix}_job_period_seconds",
+            "How often the scheduled job is meant to succeed",
+            ["scheduled_job"],
+            registry=registry,
+        )
+
+    def expect_topics(self, topics: Iterable[str]) -> None:
+        """Starts the consumed and processed counters of these topics at 0: Prometheus takes
+        a series' first sample as its start, so a counter first seen at 500 would draw no rate
+        for the batch that made it."""
+        for topic in topics:
+            self.consumed.labels(topic)
+            self.processed.labels(topic)
+
+    def expect_job(self, name: str, *, period_s: float) -> None:
+        self.job_period.labels(name).set(period_s)
+        for outcome in JOB_OUTCOMES:
+            self.job_runs.labels(name, outcome)

@@ -25,6 +25,7 @@ from shared.api import answer_validation_errors
 from shared.broker import KafkaBroker
 from shared.consumer import BatchConsumer, LoopParts, RevokeHook
 from shared.database import create_engine, create_session_factory, ping
+from shared.http_metrics import count_requests
 from shared.jobs import Clock, Job
 from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
@@ -134,9 +135,11 @@ def service_app(
     sessions: async_sessionmaker[AsyncSession],
     registry: CollectorRegistry,
 ) -> FastAPI:
-    """The read API of a service (without the ops routes), as the process serves it."""
+    """The read API of a service (without the ops routes), as the process serves it; every
+    request it answers is counted in ``boucle_<name>_http_…``."""
     app = FastAPI(title=f"Boucle {name}", version="1")
     answer_validation_errors(app)
+    count_requests(app, service=name, registry=registry)
     app.state.sessions = sessions
     app.state.registry = registry
     for key, value in parts.state.items():

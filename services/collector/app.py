@@ -38,6 +38,7 @@ from services.collector.storable import storable_derived, storable_message
 from shared.api import answer_validation_errors
 from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
+from shared.http_metrics import count_requests
 from shared.ops import MetricsGuard, ReadinessCheck, ops_router
 from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import TopicSettings
@@ -330,6 +331,7 @@ def create_app(
     metrics_guard: MetricsGuard | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Boucle collector", version="1")
+    count_requests(app, service="collector", registry=registry)
     app.include_router(ops_router(registry=registry, checks=checks, guard=metrics_guard))
     for router in routers:  # webhooks and imports, which need more than the Ingestor
         app.include_router(router)
@@ -347,8 +349,7 @@ def create_app(
     @app.post("/v1/import", responses=INGESTION_ERRORS)
     @app.post("/v1/b", responses=INGESTION_ERRORS)
     async def batch(request: Request, response: Response) -> dict[str, Any]:
-        with metrics.request_latency.labels("batch").time():
-            result = await ingestor.batch(request)
+        result = await ingestor.batch(request)
         response.headers.update(cors_headers(request))
         return result
 
@@ -369,8 +370,7 @@ def create_app(
 
 def _add_single_route(app: FastAPI, ingestor: Ingestor, call: EventType, *, path: str) -> None:
     async def single(request: Request, response: Response) -> dict[str, Any]:
-        with ingestor.metrics.request_latency.labels(call).time():
-            result = await ingestor.single(request, call)
+        result = await ingestor.single(request, call)
         response.headers.update(cors_headers(request))
         return result
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from shared.events import EventType
 from shared.metrics import LATENCY_BUCKETS
+
+RECEIVED_KINDS = ("single", "batch", "pixel")
 
 
 class CollectorMetrics:
@@ -68,13 +73,6 @@ class CollectorMetrics:
             "Events dropped at the edge because their messageId was seen recently",
             registry=registry,
         )
-        self.request_latency = Histogram(
-            "boucle_collector_request_latency_seconds",
-            "Time to answer an ingestion request",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
         self.rate_limited = Counter(
             "boucle_collector_rate_limited_requests_total",
             "Requests refused with 429 (or, for the pixel, dropped), by limit: source or address",
@@ -87,3 +85,8 @@ class CollectorMetrics:
             ["limit"],
             registry=registry,
         )
+        # At 0 from the start: a series Prometheus first sees at 50 draws no rate for those 50.
+        for kind in RECEIVED_KINDS:
+            self.received.labels(kind)
+        for event_type in get_args(EventType):
+            self.accepted.labels(event_type)

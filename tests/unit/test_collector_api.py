@@ -200,7 +200,9 @@ async def test_metrics_count_accepted_and_rejected(client: httpx.AsyncClient) ->
     text = (await client.get("/metrics")).text
     assert 'boucle_collector_events_accepted_total{type="track"} 1.0' in text
     assert 'boucle_collector_events_rejected_total{reason="invalid"} 1.0' in text
-    assert 'boucle_collector_request_latency_seconds_count{route="track"} 2.0' in text
+    assert 'http_requests_total{method="POST",route="/v1/track",status="200"} 1.0' in text
+    assert 'http_requests_total{method="POST",route="/v1/track",status="400"} 1.0' in text
+    assert 'http_request_duration_seconds_count{method="POST",route="/v1/track"} 2.0' in text
 
 
 async def test_analytics_js_short_paths_take_text_plain_bodies(
