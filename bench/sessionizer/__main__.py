@@ -8,7 +8,8 @@ output topics and consumer group, and the sessionizer as its own process on port
 after the stream was produced; a run's time is from its group's first offset commit to its last.
 ``--variant 'label:ENV=VALUE,…'`` adds runs with other settings; ``BENCH_ROOT=<dir>`` runs
 another checkout's sessionizer (before/after in one run) and ``BENCH_EVENTS=<n>`` a smaller stream
-(a slow checkout would take minutes over the default one).
+(a slow checkout would take minutes over the default one); ``BENCH_PROFILE=<file>`` runs the
+sessionizer under cProfile and writes its profile there.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ async def bench(args: argparse.Namespace) -> None:
         env = dict(extra)
         if args.max_records:
             env.setdefault("SESSIONIZER__CONSUMER__MAX_RECORDS", str(args.max_records))
-        figures = await run_service(Run(label, topic, root, env, prefix=args.prefix))
+        profile = env.pop("BENCH_PROFILE", None)
+        figures = await run_service(Run(label, topic, root, env, prefix=args.prefix, profile=profile))
         print_run(figures)
         results.append((figures, ceiling))
     print("\nratios (events/s)")

@@ -43,6 +43,10 @@ class Run:
     root: Path
     env: dict[str, str]
     prefix: str
+    profile: str | None = None  # a cProfile output file for the sessionizer process
+
+    def profile_args(self) -> list[str]:
+        return ["-m", "cProfile", "-o", self.profile] if self.profile else []
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ async def run_service(run: Run) -> Figures:
     try:
         migrate(run.root, service_env(run, database, group, topics)["DATABASE__URL"])
         process = subprocess.Popen(
-            [sys.executable, "-m", "services.sessionizer"],
+            [sys.executable, *run.profile_args(), "-m", "services.sessionizer"],
             cwd=run.root,
             env=service_env(run, database, group, topics),
             stdout=subprocess.DEVNULL,

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from time import perf_counter
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +36,7 @@ from shared.events import TrackingEvent
 from shared.producer import OutgoingRecord
 from shared.routes import Delivery, Work
 
+OPEN_SESSIONS_EVERY = timedelta(seconds=5)
 __all__ = ["JourneyBuilder", "JourneyRules", "Topics", "identifiers_of"]
 
 
@@ -81,6 +83,7 @@ class JourneyBuilder:
         self._rules = rules
         self._topics = topics
         self._metrics = metrics
+        self._next_count = datetime.min.replace(tzinfo=UTC)
 
     async def __call__(
         self, work: Work, deliveries: Sequence[Delivery[TrackingEvent]]
@@ -120,11 +123,19 @@ class JourneyBuilder:
             await writes.identities(session, graph, wrote=work.wrote)
             await writes.journeys(session, state, wrote=work.wrote)
         with clock("load"):
-            horizon = self._rules.sessions.timeout + self._rules.allowed_lateness
-            open_sessions = await reads.open_sessions(session, within=horizon)
+            open_sessions = await self._open_sessions(session, now=work.now)
         clock.report(work)
         work.after_commit(lambda: self._count(admission, replay.tally, open_sessions))
         return self._records(admission, state, graph)
+
+    async def _open_sessions(self, session: AsyncSession, *, now: datetime) -> int | None:
+        """The gauge's count, at most every ``OPEN_SESSIONS_EVERY`` (it counts a whole index
+        range, and a scrape comes every 15 s or so)."""
+        if now < self._next_count:
+            return None
+        self._next_count = now + OPEN_SESSIONS_EVERY
+        horizon = self._rules.sessions.timeout + self._rules.allowed_lateness
+        return await reads.open_sessions(session, within=horizon)
 
     async def _load(self, session: AsyncSession, scope: Scope) -> JourneyState:
         state = JourneyState()
@@ -132,11 +143,11 @@ class JourneyBuilder:
         for person, stored in await reads.sessions(session, scope.persons):
             state.sessions.load(stored.session_id, person, stored)
             spans[person].append((stored.started_at, stored.last_event_at))
-        for touchpoint in await reads.touchpoints(session, scope.persons):
+        ranges = scope.ranges(spans, self._rules.sessions)
+        for touchpoint in await reads.touchpoints(session, ranges):
             state.touchpoints.load(touchpoint.touchpoint_id, touchpoint.person_id, touchpoint)
         for conversion in await reads.conversions(session, scope.absorbed):
             state.conversions.load(conversion.conversion_id, conversion.person_id, conversion)
-        ranges = scope.web_ranges(spans, self._rules.sessions)
         for person, event in await reads.web_events(session, ranges):
             state.web.load(event.message_id, person, event)
         return state

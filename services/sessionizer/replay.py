@@ -32,6 +32,7 @@ from services.sessionizer.touchpoints import (
     EventRoles,
     conversion_of,
     event_touchpoint,
+    says_the_same,
     session_touchpoint,
     web_event,
 )
@@ -39,6 +40,7 @@ from shared.events import Conversion, Touchpoint, TrackingEvent
 
 # The scale of conversions.revenue: a conversion read back from its row has it.
 REVENUE_SCALE = Decimal("0.0001")
+ZERO = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,10 @@ class Tally:
 
 
 def stored_web_event(event: TrackingEvent) -> WebEvent:
-    """The web event as its row reads back: times in UTC."""
+    """The web event as its row reads back: times in UTC (the sessions and touchpoints made
+    from it then say the same as those made from the row)."""
     web = web_event(event)
-    return replace(web, at=web.at.astimezone(UTC))
+    return web if web.at.utcoffset() == ZERO else replace(web, at=web.at.astimezone(UTC))
 
 
 def stored_touchpoint(touchpoint: Touchpoint) -> Touchpoint:
@@ -170,13 +173,10 @@ class Replay:
                 ),
             )
             row = touchpoints.rows.get(session.session_id)
-            touchpoint = session_touchpoint(
-                session, person_id=person, version=row.version if row else 1
-            )
-            if row is not None and not row.retracted and touchpoint == row:
+            if row is not None and says_the_same(row, session, person_id=person):
                 continue
-            if row is not None:
-                touchpoint = touchpoint.model_copy(update={"version": row.version + 1})
+            version = row.version + 1 if row is not None else 1
+            touchpoint = session_touchpoint(session, person_id=person, version=version)
             touchpoints.put(touchpoint.touchpoint_id, person, touchpoint)
             state.emit(touchpoint)
             self.tally.touchpoints["update" if row else "new"] += 1

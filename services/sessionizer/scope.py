@@ -1,11 +1,12 @@
 """What of the stored journeys a batch needs, decided before loading it. Pure.
 
 Identity resolution needs only the identity graph, so it runs first; it says which person each
-applied event goes to and which persons merge. Then: sessions and touchpoints of every person
-involved; conversions of the absorbed persons (a merge re-keys them); and web events — all of
-them for a person in a merge (the merged person's sessions are all recomputed) or when direct
-sessions inherit campaigns (a tagged event recomputes them all), otherwise only the chains the
-batch's web events can reach.
+applied event goes to and which persons merge. A person in a merge has all of its sessions
+recomputed and all of its touchpoints and conversions re-keyed, so all of its journey is read;
+so is that of a person with web events when direct sessions inherit campaigns (a tagged event
+recomputes all of them). Any other person with web events arriving needs its sessions (to find
+their chains) and, of its web events and touchpoints, only those in the chains the batch's
+arrivals can reach. A person with no web events and no merge needs nothing read.
 """
 
 from __future__ import annotations
@@ -26,16 +27,22 @@ EVER: Span = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    persons: frozenset[str]
-    absorbed: frozenset[str]
-    # Persons whose every web event the rules may read.
+    # Persons whose whole journey is read; the conversions of the absorbed ones too.
     whole: frozenset[str]
+    absorbed: frozenset[str]
     # The times of the web events arriving for each other person.
     arrivals: Mapping[str, Sequence[datetime]]
 
-    def web_ranges(
+    @property
+    def persons(self) -> frozenset[str]:
+        """Those whose sessions are read."""
+        return self.whole | self.arrivals.keys()
+
+    def ranges(
         self, spans: Mapping[str, Sequence[Span]], rules: SessionRules
     ) -> dict[str, list[Span]]:
+        """The time ranges of each person's web events and touchpoints to read, given the
+        spans of its stored sessions. (A session's touchpoint is dated by its first event.)"""
         ranges = {person: [EVER] for person in self.whole}
         ranges.update(web_ranges(spans, self.arrivals, rules))
         return ranges
@@ -48,22 +55,19 @@ def scope_of(
     roles: EventRoles,
     rules: SessionRules,
 ) -> Scope:
-    persons: set[str] = set()
     absorbed: set[str] = set()
     merged: set[str] = set()
     arrivals: dict[str, list[datetime]] = defaultdict(list)
     for event, resolution in zip(events, resolutions, strict=True):
-        persons |= {resolution.person_id, *resolution.absorbed}
         if resolution.absorbed:
             absorbed |= resolution.absorbed
             merged |= {resolution.person_id, *resolution.absorbed}
         if roles.is_web(event):
             arrivals[resolution.person_id].append(event.timestamp)
-    whole = persons if rules.direct_campaign_timeout else merged
+    whole = merged | (arrivals.keys() if rules.direct_campaign_timeout else set())
     return Scope(
-        persons=frozenset(persons),
-        absorbed=frozenset(absorbed),
         whole=frozenset(whole),
+        absorbed=frozenset(absorbed),
         arrivals={person: times for person, times in arrivals.items() if person not in whole},
     )
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     DateTime,
     Interval,
+    Row,
     Table,
     Text,
     and_,
@@ -111,10 +113,12 @@ async def sessions(
     ]
 
 
-async def touchpoints(session: AsyncSession, persons: Collection[str]) -> list[Touchpoint]:
-    """Every touchpoint of the persons, retracted ones too (a session can come back)."""
-    query = select(TOUCHPOINTS).where(TOUCHPOINTS.c.person_id == texts("persons"))
-    rows = (await session.execute(query, {"persons": sorted(persons)})).all()
+async def touchpoints(
+    session: AsyncSession, ranges: Mapping[str, Sequence[Span]]
+) -> list[Touchpoint]:
+    """The touchpoints dated in each person's time ranges (inclusive), retracted ones too (a
+    session can come back)."""
+    rows = await _in_ranges(session, TOUCHPOINTS, TOUCHPOINTS.c.occurred_at, ranges)
     return [Touchpoint.model_validate(dict(row._mapping)) for row in rows]
 
 
@@ -130,23 +134,7 @@ async def web_events(
     session: AsyncSession, ranges: Mapping[str, Sequence[Span]]
 ) -> list[tuple[str, WebEvent]]:
     """(person, event) of the stored web events in each person's time ranges (inclusive)."""
-    spans = [(person, low, high) for person, found in sorted(ranges.items()) for low, high in found]
-    if not spans:
-        return []
-    bounds = (
-        func.unnest(
-            bindparam("persons", type_=ARRAY(Text)),
-            bindparam("lows", type_=Timestamps),
-            bindparam("highs", type_=Timestamps),
-        )
-        .table_valued("person_id", "low", "high")
-        .render_derived(name="r")
-    )
-    w = WEB_EVENTS.c
-    within = w.occurred_at.between(bounds.c.low, bounds.c.high)
-    query = select(WEB_EVENTS).join(bounds, and_(w.person_id == bounds.c.person_id, within))
-    persons, lows, highs = (list(column) for column in zip(*spans, strict=True))
-    rows = (await session.execute(query, {"persons": persons, "lows": lows, "highs": highs})).all()
+    rows = await _in_ranges(session, WEB_EVENTS, WEB_EVENTS.c.occurred_at, ranges)
     return [
         (
             r.person_id,
@@ -163,6 +151,32 @@ async def web_events(
         )
         for r in rows
     ]
+
+
+async def _in_ranges(
+    session: AsyncSession,
+    target: Table,
+    moment: ColumnElement[datetime],
+    ranges: Mapping[str, Sequence[Span]],
+) -> Sequence[Row[Any]]:
+    """The rows of ``target`` whose person and ``moment`` fall in one of the ranges."""
+    spans = [(person, low, high) for person, found in sorted(ranges.items()) for low, high in found]
+    if not spans:
+        return []
+    bounds = (
+        func.unnest(
+            bindparam("persons", type_=ARRAY(Text)),
+            bindparam("lows", type_=Timestamps),
+            bindparam("highs", type_=Timestamps),
+        )
+        .table_valued("person_id", "low", "high")
+        .render_derived(name="r")
+    )
+    within = moment.between(bounds.c.low, bounds.c.high)
+    query = select(target).join(bounds, and_(target.c.person_id == bounds.c.person_id, within))
+    persons, lows, highs = (list(column) for column in zip(*spans, strict=True))
+    params = {"persons": persons, "lows": lows, "highs": highs}
+    return (await session.execute(query, params)).all()
 
 
 async def open_sessions(session: AsyncSession, *, within: timedelta) -> int | None:
