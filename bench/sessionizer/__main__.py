@@ -68,7 +68,7 @@ def print_run(figures: Figures) -> None:
 
 async def bench(args: argparse.Namespace) -> None:
     topics: dict[int, Topic] = {}
-    variants = [] if args.no_default else [("sessionizer", {})]
+    variants: list[tuple[str, dict[str, str]]] = [] if args.no_default else [("sessionizer", {})]
     variants += [parse_variant(text) for text in args.variant]
     main_topic = await topic_of(topics, args.events, args)
     print(
@@ -88,7 +88,8 @@ async def bench(args: argparse.Namespace) -> None:
         if args.max_records:
             env.setdefault("SESSIONIZER__CONSUMER__MAX_RECORDS", str(args.max_records))
         profile = env.pop("BENCH_PROFILE", None)
-        figures = await run_service(Run(label, topic, root, env, prefix=args.prefix, profile=profile))
+        run = Run(label, topic, root, env, prefix=args.prefix, profile=profile)
+        figures = await run_service(run)
         print_run(figures)
         results.append((figures, ceiling))
     print("\nratios (events/s)")

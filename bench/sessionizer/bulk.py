@@ -15,12 +15,25 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
-from sqlalchemy import ARRAY, Boolean, DateTime, Integer, String, bindparam, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from bench.sessionizer.runs import ADMIN_DATABASE_URL, admin_sql, migrate
 from services.sessionizer.tables import TouchpointRow
@@ -46,16 +59,17 @@ TYPES = ("text",) * 3 + ("timestamptz",) + ("text",) * 6 + ("int", "bool")
 UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:])
 TABLE = "sessionizer.touchpoints"
 VALUES = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
-PLAIN = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({VALUES}) " + (
+# Statements from this module's own constants, never from input.
+PLAIN = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({VALUES}) " + (  # noqa: S608
     f"ON CONFLICT (touchpoint_id) DO UPDATE SET {UPDATE}"
 )
 UNNEST = (
-    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM unnest("
+    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT * FROM unnest("  # noqa: S608
     + ", ".join(f"${i}::{t}[]" for i, t in enumerate(TYPES, 1))
     + f") ON CONFLICT (touchpoint_id) DO UPDATE SET {UPDATE}"
 )
 FROM_TEMP = (
-    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM bench_tp "
+    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM bench_tp "  # noqa: S608
     f"ON CONFLICT (touchpoint_id) DO UPDATE SET {UPDATE}"
 )
 Rows = list[tuple[Any, ...]]
@@ -96,7 +110,7 @@ async def orm_values(session: AsyncSession, _: asyncpg.Connection, rows: Rows) -
 async def core_executemany(session: AsyncSession, _: asyncpg.Connection, rows: Rows) -> None:
     params = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
     values = ", ".join(f":{c}" for c in COLUMNS)
-    statement = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({values}) "
+    statement = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({values}) "  # noqa: S608
     await session.execute(
         text(statement + f"ON CONFLICT (touchpoint_id) DO UPDATE SET {UPDATE}"), params
     )
@@ -110,7 +124,7 @@ async def unnest(_: AsyncSession, conn: asyncpg.Connection, rows: Rows) -> None:
     await conn.execute(UNNEST, *(list(column) for column in zip(*rows, strict=True)))
 
 
-SQL_TYPES = {
+SQL_TYPES: dict[str, TypeEngine[Any]] = {
     "text": String(),
     "timestamptz": DateTime(timezone=True),
     "int": Integer(),
@@ -119,8 +133,8 @@ SQL_TYPES = {
 
 
 def core_unnest_statement() -> Any:
-    table = TouchpointRow.__table__
-    arrays = [
+    table = cast(Table, TouchpointRow.__table__)
+    arrays: list[BindParameter[Any]] = [
         bindparam(column, type_=ARRAY(SQL_TYPES[kind]))
         for column, kind in zip(COLUMNS, TYPES, strict=True)
     ]
@@ -167,6 +181,7 @@ async def measure(url: str, count: int, repeats: int) -> None:
             async with sessions() as session, session.begin():
                 raw = await (await session.connection()).get_raw_connection()
                 conn = raw.driver_connection
+                assert conn is not None
                 await conn.execute(
                     "CREATE TEMP TABLE IF NOT EXISTS bench_tp (LIKE sessionizer.touchpoints)"
                 )

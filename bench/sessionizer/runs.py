@@ -125,7 +125,7 @@ async def committed(admin: AIOKafkaAdminClient, group: str) -> int:
 
 
 async def time_commits(
-    group: str, total: int, process: subprocess.Popen[bytes]
+    group: str, total: int, process: asyncio.subprocess.Process
 ) -> tuple[int, float]:
     """Polls the group's committed offsets: (records after the first commit, seconds from the
     first commit to the last)."""
@@ -134,7 +134,7 @@ async def time_commits(
     try:
         first_at, first_count = 0.0, 0
         while True:
-            if process.poll() is not None:
+            if process.returncode is not None:
                 raise RuntimeError(f"the sessionizer exited with {process.returncode}")
             done = await committed(admin, group)
             now = time.perf_counter()
@@ -218,19 +218,23 @@ async def run_service(run: Run) -> Figures:
     await admin_sql(f'CREATE DATABASE "{database}"')
     try:
         migrate(run.root, service_env(run, database, group, topics)["DATABASE__URL"])
-        process = subprocess.Popen(
-            [sys.executable, *run.profile_args(), "-m", "services.sessionizer"],
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *run.profile_args(),
+            "-m",
+            "services.sessionizer",
             cwd=run.root,
             env=service_env(run, database, group, topics),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.STDOUT,
         )
         try:
             records, seconds = await time_commits(group, run.topic.records, process)
-            text = httpx.get(f"http://127.0.0.1:{PORT}/metrics", timeout=10).text
+            async with httpx.AsyncClient(timeout=10) as client:
+                text = (await client.get(f"http://127.0.0.1:{PORT}/metrics")).text
         finally:
             process.terminate()
-            process.wait(timeout=60)
+            await asyncio.wait_for(process.wait(), timeout=60)
     finally:
         await admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     stages, rows, mean_batch = metrics_of(text)

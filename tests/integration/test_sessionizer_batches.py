@@ -73,6 +73,7 @@ def person_events(rng: random.Random, n: int, serial: int) -> list[TrackingEvent
         device = f"anon-{n}-{rng.randint(0, 1)}"
         campaign = rng.choice(["spring", "summer"]) if rng.random() < 0.25 else None
         kind = rng.random()
+        fields: dict[str, Any]
         if kind < 0.1:
             fields = {"type": "identify", "anonymousId": device, "userId": f"user-{n}"}
         elif kind < 0.15:
