@@ -62,8 +62,10 @@ def print_run(figures: Figures) -> None:
     if figures.rows:
         rows = "  ".join(f"{table} {mean:.0f}" for table, mean in sorted(figures.rows.items()))
         print(f"    rows per statement: {rows}")
-    if figures.note:
-        print(f"    {figures.note}")
+
+
+def median(runs: list[Figures]) -> Figures:
+    return sorted(runs, key=lambda figures: figures.events_per_s)[len(runs) // 2]
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -73,31 +75,42 @@ async def bench(args: argparse.Namespace) -> None:
     main_topic = await topic_of(topics, args.events, args)
     print(
         f"\nBoucle sessionizer benchmark — seed {args.seed}, {args.partitions} partitions, "
-        f"{os.cpu_count()} cores shared by Kafka, PostgreSQL and the consumer: "
-        "figures are relative, not capacity.\n"
+        f"{args.runs} round(s); {os.cpu_count()} cores shared by Kafka, PostgreSQL and the "
+        "consumer: figures are relative, not capacity.\n"
     )
     max_records = args.max_records or SessionizerConsumer().max_records
-    ceiling = await raw_consumer(main_topic, max_records=max_records)
-    print_run(ceiling)
-    results: list[tuple[Figures, Figures]] = []
-    for label, extra in variants:
-        count = int(extra.pop("BENCH_EVENTS", args.events))
-        root = Path(extra.pop("BENCH_ROOT", ROOT))
-        topic = await topic_of(topics, count, args)
-        env = dict(extra)
-        if args.max_records:
-            env.setdefault("SESSIONIZER__CONSUMER__MAX_RECORDS", str(args.max_records))
-        profile = env.pop("BENCH_PROFILE", None)
-        run = Run(label, topic, root, env, prefix=args.prefix, profile=profile)
-        figures = await run_service(run)
-        print_run(figures)
-        results.append((figures, ceiling))
-    print("\nratios (events/s)")
-    first = results[0][0] if results else None
-    for figures, raw in results:
-        line = f"  {figures.name:<44} ÷ raw consumer {figures.events_per_s / raw.events_per_s:.3f}"
+    ceilings: list[Figures] = []
+    results: dict[str, list[Figures]] = {label: [] for label, _ in variants}
+    for _ in range(args.runs):  # rounds interleave the variants, so drift hits them alike
+        ceilings.append(await raw_consumer(main_topic, max_records=max_records))
+        print_run(ceilings[-1])
+        for label, extra in variants:
+            figures = await run_service(await run_of(label, dict(extra), topics, args))
+            print_run(figures)
+            results[label].append(figures)
+    report(median(ceilings), {label: median(runs) for label, runs in results.items()})
+
+
+async def run_of(
+    label: str, env: dict[str, str], topics: dict[int, Topic], args: argparse.Namespace
+) -> Run:
+    count = int(env.pop("BENCH_EVENTS", args.events))
+    root = Path(env.pop("BENCH_ROOT", ROOT))
+    if args.max_records:
+        env.setdefault("SESSIONIZER__CONSUMER__MAX_RECORDS", str(args.max_records))
+    profile = env.pop("BENCH_PROFILE", None)
+    topic = await topic_of(topics, count, args)
+    return Run(label, topic, root, env, prefix=args.prefix, profile=profile)
+
+
+def report(ceiling: Figures, results: dict[str, Figures]) -> None:
+    print("\nmedians and ratios (events/s)")
+    first = next(iter(results.values()), None)
+    for figures in results.values():
+        line = f"  {figures.name:<44} {figures.events_per_s:>9,.0f} ev/s"
+        line += f"   ÷ raw consumer {figures.events_per_s / ceiling.events_per_s:.3f}"
         if first is not None and figures is not first:
-            line += f"   ÷ {first.name} {figures.events_per_s / first.events_per_s:.3f}"
+            line += f"   ÷ {first.name} {figures.events_per_s / first.events_per_s:.2f}"
         print(line)
 
 
@@ -105,6 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.sessionizer")
     parser.add_argument("--events", type=int, default=50_000, help="distinct events per stream")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1, help="rounds of every run; medians")
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument(
         "--max-records", type=int, default=0, help="records per fetch (default: the service's)"

@@ -58,7 +58,6 @@ class Figures:
     stages: dict[str, float] = field(default_factory=dict)
     rows: dict[str, float] = field(default_factory=dict)
     mean_batch: float = 0.0
-    note: str = ""
 
     @property
     def events_per_s(self) -> float:
