@@ -94,7 +94,10 @@ async def stream_times(
 async def identities(session: AsyncSession, identifiers: Sequence[str]) -> list[StoredIdentity]:
     """Every identity of every person any of ``identifiers`` belongs to."""
     persons = select(IDENTITIES.c.person_id).where(IDENTITIES.c.identifier == texts("ids"))
-    query = select(IDENTITIES).where(IDENTITIES.c.person_id.in_(persons))
+    # = ANY(ARRAY(…)) reads the persons' rows by index; IN (…) planned a semi-join that
+    # scanned the table (18 against 34-66 ms for 2,000 identifiers among 200,000).
+    persons_array = func.array(persons.scalar_subquery())
+    query = select(IDENTITIES).where(IDENTITIES.c.person_id == any_(persons_array))
     rows = (await session.execute(query, {"ids": list(identifiers)})).all()
     return [
         StoredIdentity(IdentityNode(r.identifier, r.person_id, r.first_seen_at), r.version)
