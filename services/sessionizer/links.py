@@ -41,10 +41,6 @@ class IdentityGraph:
             self.versions[node.identifier] = identity.version
             self._members[node.person_id].add(node.identifier)
 
-    @property
-    def persons(self) -> set[str]:
-        return {person for person, members in self._members.items() if members}
-
     def component(self, identifiers: Iterable[str]) -> list[IdentityNode]:
         """Every node of every person any of ``identifiers`` belongs to."""
         persons = {self.nodes[i].person_id for i in identifiers if i in self.nodes}
