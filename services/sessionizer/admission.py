@@ -3,7 +3,9 @@
 An event is applied once: a messageId already processed, or met earlier in the batch, is a
 duplicate. An event more than the allowed lateness behind its partition's stream time (the
 highest event time applied from that partition) is late: it goes to the late-events topic and
-changes nothing else. Decided in batch order, exactly as one event at a time would decide.
+changes nothing else. An event whose consent object granted no tracking category
+(``trackingConsent: false``, set by the collector) is only counted: never sessionized, linked or
+attributed. Decided in batch order, exactly as one event at a time would decide.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Admission:
     # The stream time of every partition of the batch after it (only those that moved).
     stream_times: dict[Partition, datetime] = field(default_factory=dict)
     duplicates: int = 0
+    without_consent: int = 0
     lateness: Counter[str] = field(default_factory=Counter)
 
 
@@ -46,6 +49,9 @@ def admit(
             admission.duplicates += 1
             continue
         claimed.add(event.message_id)
+        if not event.tracking_consent:
+            admission.without_consent += 1
+            continue
         partition = delivery.record.position
         current = times.get(partition)
         admission.lateness[lateness_bucket(event.timestamp, current)] += 1

@@ -175,6 +175,7 @@ class JourneyBuilder:
     def _count(self, admission: Admission, tally: Tally, open_sessions: int | None) -> None:
         metrics = self._metrics
         metrics.duplicates.inc(admission.duplicates)
+        metrics.without_consent.inc(admission.without_consent)
         for bucket, count in admission.lateness.items():
             metrics.lateness.labels(bucket).inc(count)
         metrics.late.inc(len(admission.late))

@@ -47,6 +47,19 @@ def test_a_messageid_seen_before_or_earlier_in_the_batch_is_a_duplicate() -> Non
     assert admission.duplicates == 2
 
 
+def test_an_event_without_tracking_consent_is_counted_and_never_applied() -> None:
+    consented = event(message_id="a")
+    refused = event(message_id="b", minutes=1).model_copy(update={"tracking_consent": False})
+    admission = admit(
+        delivered([consented, refused, refused]),
+        fresh={"a", "b"},
+        stream_times={},
+        allowed_lateness=timedelta(hours=6),
+    )
+    assert [e.message_id for e in admission.applied] == ["a"]
+    assert (admission.without_consent, admission.duplicates) == (1, 1)
+
+
 def test_lateness_is_decided_per_partition_in_batch_order() -> None:
     events = [event(message_id="new", minutes=600), event(message_id="old", minutes=0)]
     partition = Partition("raw", 0)
