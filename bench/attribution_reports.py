@@ -23,11 +23,14 @@ from services.attribution.__main__ import build
 from services.attribution.repository import rollups
 from services.attribution.settings import AttributionOptions, AttributionSettings
 from shared.api import DbSession
+from shared.auth import SCOPES, hash_token
 from shared.database import create_engine, create_session_factory
 from shared.service import Resources, service_app, utc_now
-from shared.settings import DatabaseSettings
+from shared.settings import AuthSettings, DatabaseSettings
+from shared.tokens.store import put_token, token_verifier
 from tests import infra
 
+TOKEN = "bench-reports-token"  # noqa: S105 - a throwaway database's token
 DERIVED = (
     "touchpoints", "conversions", "deal_losses", "persons", "outcomes", "credits",
     "credit_totals", "credit_months", "rollup_dirty", "rollup_state", "credit_versions",
@@ -169,7 +172,9 @@ async def _seed(engine: AsyncEngine, *, conversions: int) -> dict[str, int]:
         tables = ("outcomes", "credit_totals", "credit_months", "reach", "ad_cost_totals")
         for table in (*tables, "cost_months", "spend", "rates"):
             await conn.execute(text(f"ANALYZE attribution.{table}"))
-            count = await conn.execute(text(f"SELECT count(*) FROM attribution.{table}"))
+            count = await conn.execute(
+                text(f"SELECT count(*) FROM attribution.{table}")  # noqa: S608 - our table names
+            )
             sizes[table] = int(count.scalar_one())
     return sizes
 
@@ -187,6 +192,7 @@ def app_for(database: str) -> tuple[FastAPI, AsyncEngine]:
     app = service_app(
         "attribution", build(settings, resources), sessions=sessions, registry=resources.registry
     )
+    app.state.tokens = token_verifier(sessions, AuthSettings())  # as the service process does
 
     @app.get("/bench/select-one")
     async def select_one(session: DbSession) -> int:
@@ -224,6 +230,8 @@ async def run(*, conversions: int, requests: int) -> None:
         print(f"reports at {conversions:,} conversions (seeded in {seeded:.0f} s: {tables})")
         print(f"  {requests} requests per shape, sequential, {datetime.now(UTC):%H:%M} UTC")
         app, engine = app_for(database)
+        async with create_session_factory(engine)() as session, session.begin():
+            await put_token(session, name="bench", token_hash=hash_token(TOKEN), scopes=SCOPES)
         try:
             await measure(app, requests)
         finally:
@@ -234,7 +242,10 @@ async def run(*, conversions: int, requests: int) -> None:
 
 async def measure(app: FastAPI, requests: int) -> None:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+    bearer = {"authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers=bearer
+    ) as client:
         await latencies(client, "/v1/attribution", {}, 3)  # warm the caches and pool
         base = quantiles(await latencies(client, "/bench/select-one", {}, requests))
         label = "baseline: same app, SELECT 1"

@@ -88,6 +88,7 @@ class BatchConsumer:
         self._dead_letter_topic = dead_letter_topic
         self._settings = settings
         self._metrics = parts.metrics
+        self._metrics.expect_topics(topics)
         self._on_revoked = on_revoked
         self._lock = asyncio.Lock()
         self._limit = DeadLetterLimit(
@@ -158,8 +159,9 @@ class BatchConsumer:
         for callback in applied.committed:
             callback()
         self._count(records, applied.rejected)
-        with self._timed("publish"):
-            await self._retry.run(self._publish)
+        if applied.outputs or applied.rejected:  # else the outbox holds nothing of this batch
+            with self._timed("publish"):
+                await self._retry.run(self._publish)
         self._metrics.batch_duration.observe(time.perf_counter() - started)
 
     def _decode(self, records: Sequence[Record]) -> tuple[list[Item], list[Rejection]]:

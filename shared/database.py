@@ -42,17 +42,30 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-# A transaction PostgreSQL rolled back to break a deadlock or a serialisation conflict between
-# concurrent transactions: the same transaction tried again succeeds.
-ROLLBACK_SQLSTATES = frozenset({"40001", "40P01"})
+# SQLSTATEs a retry can cure: 08 connection exceptions, 53 insufficient resources, 57P
+# operator intervention (the server shutting down or starting: 57P01-57P03), 40001/40P01 a
+# serialization failure or deadlock (the transaction is rolled back and may be run again).
+TRANSIENT_SQLSTATE_PREFIXES = ("08", "53", "57P", "40001", "40P01")
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, whatever layer wrapped it."""
+    current: BaseException | None = exc
+    while current is not None:
+        code = getattr(current, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for database failures a retry can cure: lost connections, a server going away,
-    a transaction rolled back because it deadlocked with another."""
+    """True for database failures a retry can cure: lost connections, a server going away or
+    starting, deadlocks."""
     if isinstance(exc, OperationalError | InterfaceError):
         return True
-    if sqlstate(exc) in ROLLBACK_SQLSTATES:
+    state = sqlstate(exc)
+    if state is not None and state.startswith(TRANSIENT_SQLSTATE_PREFIXES):
         return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)
@@ -66,14 +79,3 @@ async def ping(engine: AsyncEngine, *, timeout_s: float = 2.0) -> bool:
     except (TimeoutError, OSError, DBAPIError):
         return False
     return True
-
-
-def sqlstate(exc: BaseException) -> str | None:
-    """The SQLSTATE of a database error, whatever layer wrapped it."""
-    current: BaseException | None = exc
-    while current is not None:
-        code = getattr(current, "sqlstate", None)
-        if isinstance(code, str):
-            return code
-        current = getattr(current, "orig", None) or current.__cause__
-    return None

@@ -6,7 +6,7 @@ speaks; Python code uses snake_case. Each schema is versioned through its topic 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -85,6 +85,9 @@ class TrackingEvent(WireModel):
     flags: tuple[str, ...] = ()
     # From context.userAgent, else a browser's or the pixel's User-Agent header.
     device: Device | None = None
+    # False when the event's consent object grants no tracking category: it is only counted,
+    # never sessionized or attributed (services/collector/privacy.py).
+    tracking_consent: bool = True
 
     @model_validator(mode="after")
     def _identified(self) -> TrackingEvent:
@@ -154,6 +157,32 @@ class IdentityLink(WireModel):
     merged_from: str | None = None
 
 
+class ErasureRequest(WireModel):
+    """Erase a person, named by any of their identifiers (``privacy.requests.v1``, keyed by the
+    request). The sessionizer resolves the identifiers to persons, erases what it holds and
+    announces each person erased; the other services erase on that announcement."""
+
+    kind: Literal["erasure_request"] = "erasure_request"
+    request_id: str
+    identifiers: tuple[str, ...]
+    requested_at: datetime
+
+
+class PersonErased(WireModel):
+    """The sessionizer erased a person (``privacy.requests.v1``, keyed by the request): every
+    service deletes what it holds of ``person_id`` and of the identifiers, keeping only
+    anonymous aggregates, and records the erasure without the personal data."""
+
+    kind: Literal["person_erased"] = "person_erased"
+    request_id: str
+    person_id: str
+    identifiers: tuple[str, ...]
+    erased_at: datetime
+
+
+PrivacyRecord = Annotated[ErasureRequest | PersonErased, Field(discriminator="kind")]
+
+
 class Credit(WireModel):
     """Share of one conversion given to one touchpoint by one model (``attribution.credits.v1``).
 
@@ -184,13 +213,43 @@ class Credit(WireModel):
     retracted: bool = False
 
 
-class FollowUp(WireModel):
-    """A follow-up case opened or updated by negative feedback (``feedback.followups.v1``)."""
+class CaseEventRecord(WireModel):
+    """One event in a follow-up case's history (``feedback.followups.v1``, keyed by person;
+    opened, attached and escalated also go to the case queue's own topic).
 
+    ``kind`` is what happened (opened, attached, assigned, acknowledged, noted, resolved,
+    close_the_loop, reopened, sla_warning, escalated, merged, transferred, recovered); the
+    case's state after it rides along, so a consumer of one topic needs no other. Events of one
+    case come with increasing ``version`` (several events of one command share it, in ``seq``
+    order); a re-sent event has the same case, version and seq, which consumers ignore."""
+
+    kind: str
     case_id: str
     person_id: str
+    version: int
+    seq: int
+    at: datetime
+    by: str | None = None
     status: str
     priority: int
-    reason: str
-    opened_at: datetime
-    signal_message_id: str
+    queue: str
+    owner: str | None = None
+    summary: str
+    # What the event says beyond the state: the response that opened or joined the case, the
+    # resolution, the SLA level reached, whether a follow-up survey is wanted (close_the_loop).
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class SpikeAlertRecord(WireModel):
+    """A theme whose count jumped in a complete window (``feedback.alerts.v1``, keyed by
+    theme): sent once per theme, window and measure."""
+
+    theme: str
+    window: Literal["week", "day"]
+    starts_on: date
+    measure: Literal["negative", "responses"]
+    kind: Literal["spike", "emerging"]
+    observed: int
+    expected: float
+    p_value: float
+    z: float | None = None

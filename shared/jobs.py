@@ -60,6 +60,8 @@ class JobScheduler:
         self._clock = clock
         self._metrics = metrics
         self._next_look: dict[str, datetime] = {}
+        for job in self._jobs:
+            metrics.expect_job(job.name, period_s=job.period.total_seconds())
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -85,6 +87,8 @@ class JobScheduler:
                     self._next_look[job.name] = now + min(job.period, RETRY_AFTER)
                     return "busy"
                 last = await tx.job_last_success(job.name)
+                if last is not None:
+                    self._metrics.job_last_success.labels(job.name).set(last.timestamp())
                 if last is not None and now < last + job.period:
                     self._next_look[job.name] = last + job.period
                     return "not_due"

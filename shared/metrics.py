@@ -1,12 +1,16 @@
-"""Prometheus metric definitions, one class per kind of process, each on an injected registry.
+"""The consumer loop's Prometheus metrics, shared by every consuming service, on an injected
+registry (each service's own metrics live in ``services/<name>/metrics.py``).
 
 Names follow ``boucle_<service>_<noun>_<unit>``; counters end in ``_total``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+JOB_OUTCOMES = ("success", "failure", "busy", "not_due")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -89,99 +93,44 @@ class ConsumerMetrics:
             "1 when the dead-letter limit stopped the consumer (see its /readyz and log)",
             registry=registry,
         )
+        # Not ``job``: Prometheus gives every scraped series the target's ``job`` (the service).
         self.job_runs = Counter(
             f"{prefix}_job_runs_total",
             "Scheduled job attempts by outcome (success, failure, busy: another instance "
             "holds it, not_due: another instance ran it)",
-            ["job", "outcome"],
+            ["scheduled_job", "outcome"],
             registry=registry,
         )
         self.job_duration = Histogram(
             f"{prefix}_job_duration_seconds",
             "Time of a successful scheduled job run, its transaction included",
-            ["job"],
+            ["scheduled_job"],
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
         self.job_last_success = Gauge(
             f"{prefix}_job_last_success_timestamp_seconds",
-            "Unix time (the job's `now`) of the last successful run by this instance",
-            ["job"],
+            "Unix time (the job's `now`) of the job's last success that this instance knows of: "
+            "its own run, or another instance's read from the jobs table",
+            ["scheduled_job"],
+            registry=registry,
+        )
+        self.job_period = Gauge(
+            f"{prefix}_job_period_seconds",
+            "How often the scheduled job is meant to succeed",
+            ["scheduled_job"],
             registry=registry,
         )
 
+    def expect_topics(self, topics: Iterable[str]) -> None:
+        """Starts the consumed and processed counters of these topics at 0: Prometheus takes
+        a series' first sample as its start, so a counter first seen at 500 would draw no rate
+        for the batch that made it."""
+        for topic in topics:
+            self.consumed.labels(topic)
+            self.processed.labels(topic)
 
-class CollectorMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.received = Counter(
-            "boucle_collector_events_received_total",
-            "Events received, valid or not",
-            ["kind"],
-            registry=registry,
-        )
-        self.accepted = Counter(
-            "boucle_collector_events_accepted_total",
-            "Events acknowledged by Kafka",
-            ["type"],
-            registry=registry,
-        )
-        self.rejected = Counter(
-            "boucle_collector_events_rejected_total",
-            "Events or requests refused",
-            ["reason"],
-            registry=registry,
-        )
-        self.dead_lettered = Counter(
-            "boucle_collector_events_dead_lettered_total",
-            "Invalid events of a batch kept in the dead-letter topic",
-            registry=registry,
-        )
-        self.publish_latency = Histogram(
-            "boucle_collector_publish_latency_seconds",
-            "Time from send to broker ack",
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.publish_errors = Counter(
-            "boucle_collector_publish_errors_total",
-            "Requests whose events Kafka did not ack",
-            registry=registry,
-        )
-        self.spooled = Counter(
-            "boucle_collector_events_spooled_total",
-            "Records acknowledged from the local spool because Kafka could not take them in time",
-            registry=registry,
-        )
-        self.replayed = Counter(
-            "boucle_collector_events_replayed_total",
-            "Spooled records delivered to Kafka",
-            registry=registry,
-        )
-        self.spool_depth = Gauge(
-            "boucle_collector_spool_depth_requests",
-            "Requests waiting in the spool for Kafka",
-            registry=registry,
-        )
-        self.spool_bytes = Gauge(
-            "boucle_collector_spool_bytes",
-            "Bytes waiting in the spool for Kafka",
-            registry=registry,
-        )
-        self.deduplicated = Counter(
-            "boucle_collector_events_deduplicated_total",
-            "Events dropped at the edge because their messageId was seen recently",
-            registry=registry,
-        )
-        self.request_latency = Histogram(
-            "boucle_collector_request_latency_seconds",
-            "Time to answer an ingestion request",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self.rate_limited = Counter(
-            "boucle_collector_rate_limited_requests_total",
-            "Requests refused with 429 (or, for the pixel, dropped), by limit: source or address",
-            ["limit"],
-            registry=registry,
-        )
+    def expect_job(self, name: str, *, period_s: float) -> None:
+        self.job_period.labels(name).set(period_s)
+        for outcome in JOB_OUTCOMES:
+            self.job_runs.labels(name, outcome)

@@ -21,18 +21,21 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.api import answer_validation_errors
 from shared.broker import KafkaBroker
 from shared.consumer import BatchConsumer, LoopParts, RevokeHook
 from shared.database import create_engine, create_session_factory, ping
+from shared.http_metrics import count_requests
 from shared.jobs import Clock, Job
 from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
-from shared.ops import ops_router
+from shared.ops import metrics_guard, ops_router
 from shared.producer import EventProducer
 from shared.routes import AnyRoute
 from shared.runtime import run_service
 from shared.settings import ConsumerOptions, ServiceSettings
 from shared.store import SqlStore
+from shared.tokens.store import token_verifier
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -105,6 +108,7 @@ async def run_consumer_service(
             on_revoked=parts.on_revoked,
         )
         app = service_app(service.name, parts, sessions=sessions, registry=registry)
+        app.state.tokens = token_verifier(sessions, settings.auth)  # read APIs need tokens
 
         async def consuming() -> bool:
             return consumer.ready()
@@ -115,6 +119,7 @@ async def run_consumer_service(
                 registry=registry,
                 checks=checks,
                 reasons=lambda: {"consumer": consumer.halted} if consumer.halted else {},
+                guard=metrics_guard(settings.ops),
             )
         )
         await run_service(app, options, workers=[consumer.run])
@@ -130,8 +135,11 @@ def service_app(
     sessions: async_sessionmaker[AsyncSession],
     registry: CollectorRegistry,
 ) -> FastAPI:
-    """The read API of a service (without the ops routes), as the process serves it."""
+    """The read API of a service (without the ops routes), as the process serves it; every
+    request it answers is counted in ``boucle_<name>_http_…``."""
     app = FastAPI(title=f"Boucle {name}", version="1")
+    answer_validation_errors(app)
+    count_requests(app, service=name, registry=registry)
     app.state.sessions = sessions
     app.state.registry = registry
     for key, value in parts.state.items():

@@ -7,11 +7,14 @@ field, e.g. ``KAFKA__BOOTSTRAP_SERVERS`` or ``DATABASE__URL``.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
+
+from shared.auth import Scope
 
 ENV_CONFIG = SettingsConfigDict(
     env_nested_delimiter="__", env_file=None, extra="ignore", frozen=True
@@ -38,8 +41,10 @@ class TopicSettings(Group):
     raw_events: str = "tracking.events.v1"
     journeys: str = "journeys.v1"
     identities: str = "identities.v1"
+    privacy: str = "privacy.requests.v1"
     credits: str = "attribution.credits.v1"
     followups: str = "feedback.followups.v1"
+    alerts: str = "feedback.alerts.v1"
     dead_letter: str = "boucle.deadletter.v1"
     late_events: str = "tracking.late-events.v1"
 
@@ -118,6 +123,34 @@ class LogSettings(Group):
     )
 
 
+class AuthSettings(Group):
+    """API tokens (shared/auth.py): how long a verified token is believed without asking
+    PostgreSQL (a revocation takes effect within it), and for how long past that a known token
+    is still accepted while PostgreSQL is down."""
+
+    token_cache_ttl_s: float = Field(default=10.0, ge=0)
+    token_max_stale_s: float = Field(default=300.0, ge=0)
+
+
+class OpsSettings(Group):
+    """Who may read ``/metrics``. Both empty (the default): anyone who reaches the port, as the
+    local stack listens on 127.0.0.1 only. Otherwise a peer in one of the networks, or a
+    request with an API token of that scope, may."""
+
+    metrics_allow_networks: tuple[str, ...] = ()
+    metrics_token_scope: Scope | None = None
+
+    @field_validator("metrics_allow_networks")
+    @classmethod
+    def _networks(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
+        return entries
+
+
 class ConsumerOptions(HttpSettings):
     """A consuming service's own group: where it listens, and how it consumes."""
 
@@ -133,3 +166,5 @@ class ServiceSettings(BaseSettings):
     topics: TopicSettings = Field(default_factory=TopicSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)

@@ -27,7 +27,7 @@ def template_database() -> Iterator[str]:
     asyncio.run(infra.admin_sql(f'CREATE DATABASE "{name}"'))
     infra.migrate(infra.database_url(name))
     yield name
-    asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(infra.drop_database(name))
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ async def database_url(template_database: str) -> AsyncIterator[str]:
     name = infra.unique("boucle_test")
     await infra.admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
     yield infra.database_url(name)
-    await infra.admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await infra.drop_database(name)
 
 
 @pytest.fixture

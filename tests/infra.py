@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -40,6 +41,19 @@ async def admin_sql(*statements: str) -> None:
         await conn.close()
 
 
+async def drop_database(name: str, *, attempts: int = 10) -> None:
+    """DROP DATABASE … WITH (FORCE), waiting for autovacuum: after a bulk load it may still work
+    on the database, and a non-superuser cannot terminate it (InsufficientPrivilegeError)."""
+    for attempt in range(attempts):
+        try:
+            await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.InsufficientPrivilegeError:
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
 def migrate(url: str) -> None:
     subprocess.run(
         [sys.executable, "-m", "alembic", "-c", "deploy/alembic.ini", "upgrade", "head"],
@@ -47,6 +61,14 @@ def migrate(url: str) -> None:
         env={**os.environ, "DATABASE__URL": url},
         check=True,
     )
+
+
+def feedback_queues(topics: TopicSettings) -> str:
+    """``FEEDBACK__POLICY__TRIAGE__QUEUES`` with the default queues on topics of this test's
+    own prefix, so a test's case events never reach the shared per-queue topics."""
+    prefix = topics.followups.removesuffix(TopicSettings().followups).rstrip(".")
+    names = ("support", "billing", "delivery", "sales", "stores", "marketing")
+    return json.dumps({name: {"topic": f"{prefix}.feedback.followups.{name}.v1"} for name in names})
 
 
 def unique(prefix: str) -> str:
@@ -63,8 +85,9 @@ async def create_topics(
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
+        queues = [queue["topic"] for queue in json.loads(feedback_queues(topics)).values()]
         await admin.create_topics(
-            [NewTopic(name, partitions, 1) for name in topics.model_dump().values()]
+            [NewTopic(name, partitions, 1) for name in [*topics.model_dump().values(), *queues]]
         )
     finally:
         await admin.close()

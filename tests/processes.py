@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -149,6 +150,82 @@ class ThrowawayBroker:
 
     def stop(self) -> None:
         self._script("stop")
+
+
+def _pg_bin(tool: str) -> str:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not versions:
+        raise RuntimeError("no PostgreSQL server under /usr/lib/postgresql (deploy/postgres.sh)")
+    return str(versions[-1] / tool)
+
+
+@dataclass
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own (Debian's binaries, its own directory and port), safe to
+    stop and start again: the shared server is never touched. As root, it runs as postgres."""
+
+    directory: Path
+    port: int
+    password: str = "boucle"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://boucle:{self.password}@127.0.0.1:{self.port}/boucle"
+
+    def _run(self, *argv: str) -> None:
+        as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        done = subprocess.run([*as_postgres, *argv], capture_output=True, timeout=120, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {done.stderr.decode(errors='replace')}")
+
+    def create(self) -> None:
+        """``directory`` must be reachable by the postgres user: not under a 0700 parent such
+        as pytest's tmp_path when running as root (use tempfile.mkdtemp in /tmp)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        data = str(self.directory / "data")
+        self._run(_pg_bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self.start()
+        for sql in (
+            f"CREATE ROLE boucle LOGIN CREATEDB PASSWORD '{self.password}'",
+            "CREATE DATABASE boucle OWNER boucle",
+        ):
+            self._run(
+                _pg_bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
+        self._run(
+            _pg_bin("pg_ctl"),
+            "-D",
+            str(self.directory / "data"),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "server.log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._run(_pg_bin("pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast", "-w", "stop")
+
+    def destroy(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ import services.collector.integrations.tables
 import services.collector.tables
 import services.feedback.tables
 import services.sessionizer.tables  # noqa: F401 - registers every table on Base.metadata
-import shared.dlq.tables  # noqa: F401
+import shared.dlq.tables
+import shared.tokens.tables  # noqa: F401
 from shared.database import Base, create_engine
 from shared.settings import DatabaseSettings
 
-SCHEMAS = ("collector", "sessionizer", "attribution", "feedback", "ops")
+SCHEMAS = ("collector", "sessionizer", "attribution", "feedback", "ops", "auth")
 target_metadata = Base.metadata
 
 

@@ -29,6 +29,7 @@ from services.attribution.repository import fits as fits_repository
 from services.attribution.repository.money import Money
 from services.attribution.repository.reports import Window
 from shared.api import ApiModel, DbSession
+from shared.auth import AUTH_RESPONSES, require
 
 GroupBy = Literal["channel", "source", "medium", "campaign", "touch_type"]
 
@@ -78,7 +79,7 @@ def _models(given: str | None, lineup: Lineup) -> list[str]:
 
 def _currency(given: str | None, default: str) -> str:
     code = (given or default).strip().upper()
-    if len(code) != 3 or not code.isalpha():
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
         raise HTTPException(400, f"currency: a 3-letter currency code, not {given!r}")
     return code
 
@@ -90,7 +91,12 @@ async def _current_fits(session: AsyncSession, lineup: Lineup) -> dict[str, str]
 
 
 def read_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/attribution", tags=["attribution"])
+    router = APIRouter(
+        prefix="/v1/attribution",
+        tags=["attribution"],
+        responses=AUTH_RESPONSES,
+        dependencies=[Depends(require("read:reports"))],
+    )
 
     @router.get(
         "",
@@ -105,7 +111,7 @@ def read_router() -> APIRouter:
         group_by: GroupBy = "channel",
         date_from: Annotated[date | None, Query(alias="from")] = None,
         to: date | None = None,
-        stage: str | None = None,
+        stage: Annotated[str | None, Query(max_length=40, pattern=r"^[^\x00]*$")] = None,
         currency: str | None = None,
         format: Literal["json", "csv"] | None = None,
     ) -> ReportOut | Response:
@@ -150,6 +156,8 @@ def read_router() -> APIRouter:
     )
     async def conversion(conversion_id: str, session: DbSession, context: Context) -> ConversionOut:
         """One conversion's path, each touch with its credits under every model."""
+        if len(conversion_id) > 64 or "\x00" in conversion_id:  # no id looks like that
+            raise HTTPException(404, f"no conversion {conversion_id[:64]!r}")
         lineup = context.lineup
         found = await drilldown.outcome(
             session, conversion_id, deal_stages=lineup.stages.deal_stages

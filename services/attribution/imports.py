@@ -77,13 +77,16 @@ def records(body: bytes, *, is_csv: bool, required: tuple[str, ...]) -> Iterator
         if line.strip():
             try:
                 yield number, json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
                 yield number, "not JSON"
 
 
 def _csv_records(content: str, required: tuple[str, ...]) -> Iterator[tuple[int, Any]]:
     reader = csv.DictReader(io.StringIO(content))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise BadInput(f"the CSV header cannot be read: {error}", field="header") from error
     missing = [name for name in required if name not in header]
     if missing:
         raise BadInput(
@@ -93,9 +96,14 @@ def _csv_records(content: str, required: tuple[str, ...]) -> Iterator[tuple[int,
         )
     reader.fieldnames = header
     start = reader.line_num + 1
-    for row in reader:
-        yield start, row
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as error:  # an unterminated quote, a field past the size limit…
+        raise BadInput(
+            f"the CSV cannot be read from line {start}: {error}", field="body"
+        ) from error
 
 
 def parse(
@@ -130,6 +138,8 @@ def _text(record: Mapping[str, Any], name: str) -> str:
     text = "" if value is None else str(value).strip()
     if len(text) > MAX_TEXT:
         raise BadInput(f"{name} is longer than {MAX_TEXT} characters", field=name)
+    if "\x00" in text:  # PostgreSQL text cannot hold it
+        raise BadInput(f"{name} contains a NUL character", field=name)
     return text
 
 
@@ -149,8 +159,10 @@ def _whole(record: Mapping[str, Any], name: str) -> int | None:
         number = Decimal(str(value).strip())
     except ArithmeticError as error:
         raise BadInput(f"{name} must be a whole number, not {value!r}", field=name) from error
-    if not number.is_finite() or number < 0 or number != number.to_integral_value():
-        raise BadInput(f"{name} must be a whole number of at least 0, not {value!r}", field=name)
+    if not number.is_finite() or number < 0 or number >= 2**53 or number % 1:
+        raise BadInput(
+            f"{name} must be a whole number from 0 to 2^53, not {str(value)[:40]!r}", field=name
+        )
     return int(number)
 
 
@@ -169,11 +181,19 @@ def spend_row(record: Mapping[str, Any]) -> SpendRow:
     )
 
 
+MAX_RATE = Decimal(10) ** 13  # numeric(24, 10)
+
+
 def rate_row(record: Mapping[str, Any]) -> RateRow:
     rate = _decimal(record.get("rate"))
-    if rate is None or rate <= 0:
-        raise BadInput(f"rate must be a positive number, not {record.get('rate')!r}", field="rate")
-    return RateRow(day=_day(record), currency=currency_code(record.get("currency")), rate=rate)
+    if rate is None or rate <= 0 or rate >= MAX_RATE:
+        given = str(record.get("rate"))[:40]
+        raise BadInput(f"rate must be a positive number below 10^13, not {given!r}", field="rate")
+    return RateRow(
+        day=_day(record),
+        currency=currency_code(record.get("currency")),
+        rate=rate.quantize(Decimal("1E-10")),
+    )
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from services.attribution.api import BAD_REQUEST, ApiContext, Context, ErrorOut, Responses
 from services.attribution.imports import Parsed, Refused, parse_rates, parse_spend
 from services.attribution.repository import costs, rollups
 from shared.api import ApiModel, DbSession
+from shared.auth import AUTH_RESPONSES, require
 from shared.errors import BadInput
 
 BODY = {
@@ -78,7 +79,12 @@ def _parsed(body: bytes, request: Request, parse: Callable[..., Parsed[Any]]) ->
 
 
 def write_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/attribution", tags=["attribution imports"])
+    router = APIRouter(
+        prefix="/v1/attribution",
+        tags=["attribution imports"],
+        responses=AUTH_RESPONSES,
+        dependencies=[Depends(require("reports:write"))],
+    )
 
     @router.post(
         "/spend",

@@ -43,11 +43,17 @@ class DealLoss:
 RawSignal = AdCost | DealLoss
 
 
+MAX_COUNT = 2**53  # far below bigint's limit, whatever adds up
+
+
 def _count(properties: dict[str, Any], name: str, default: int) -> int:
     value = properties.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < MAX_COUNT:
         raise BadInput(f"{name} must be a whole number of at least 0, not {value!r}", field=name)
     return int(value)
+
+
+MAX_AMOUNT = Decimal(10) ** 15  # numeric(20, 4) holds up to 10^16, sums included
 
 
 def money(value: Any, *, field: str) -> Decimal:
@@ -57,15 +63,18 @@ def money(value: Any, *, field: str) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation as error:
-        raise BadInput(f"{field} must be a number, not {value!r}", field=field) from error
-    if not amount.is_finite() or amount < 0:
-        raise BadInput(f"{field} must be a finite amount of at least 0, not {value}", field=field)
+        raise BadInput(f"{field} must be a number, not {str(value)[:40]!r}", field=field) from error
+    if not amount.is_finite() or amount < 0 or amount >= MAX_AMOUNT:
+        raise BadInput(
+            f"{field} must be an amount from 0 to less than {MAX_AMOUNT:,}, not {str(value)[:40]}",
+            field=field,
+        )
     return amount.quantize(Decimal("0.0001"))
 
 
 def currency_code(value: Any, *, field: str = "currency") -> str:
     code = str(value).strip().upper()
-    if len(code) != 3 or not code.isalpha():
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
         raise BadInput(f"{field} must be a 3-letter currency code, not {value!r}", field=field)
     return code
 

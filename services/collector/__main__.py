@@ -18,14 +18,16 @@ from services.collector.delivery import DeliveryOptions, DurableSink
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import IntegrationDirectory, Receipts
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorSettings
 from services.collector.sources import SourceDirectory
 from services.collector.spool import Spool
 from shared.database import create_engine, create_session_factory, ping
 from shared.log import configure_logging
-from shared.metrics import CollectorMetrics
+from shared.ops import metrics_guard
 from shared.producer import EventProducer
 from shared.runtime import run_service
+from shared.tokens.store import token_verifier
 
 
 def build_sink(settings: CollectorSettings, metrics: CollectorMetrics) -> DurableSink:
@@ -70,7 +72,10 @@ async def serve(settings: CollectorSettings, *, sockets: list[socket.socket] | N
             registry=registry,
             checks=checks,
             routers=extra_routers(settings, ingestor, engine, registry),
+            metrics_guard=metrics_guard(settings.ops),
         )
+        # Only /metrics may take a token here (OPS__METRICS_TOKEN_SCOPE); events take write keys.
+        app.state.tokens = token_verifier(create_session_factory(engine), settings.auth)
         await run_service(app, settings.collector, workers=[sink.run], sockets=sockets)
     finally:
         await sink.close()

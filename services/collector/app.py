@@ -22,20 +22,24 @@ from services.collector.body import TooLarge, basic_username, read_capped
 from services.collector.browser import add_browser_routes, cors_headers, gif_response, pixel_message
 from services.collector.dedupe import InFlight, RecentIds
 from services.collector.enrichment import enrich
+from services.collector.metrics import CollectorMetrics
 from services.collector.ratelimit import Rate, RateLimited, Throttle
 from services.collector.responses import (
+    INGESTION_ERRORS,
     OriginRefused,
     Unauthorized,
     add_error_handlers,
     count_rate_limited,
 )
-from services.collector.segment import batch_items, encoded_size, parse_json, parse_message
+from services.collector.segment import batch_items, encode_json, parse_json, parse_message
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Authenticator, Source
+from services.collector.storable import storable_derived, storable_message
+from shared.api import answer_validation_errors
 from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
-from shared.metrics import CollectorMetrics
-from shared.ops import ReadinessCheck, ops_router
+from shared.http_metrics import count_requests
+from shared.ops import MetricsGuard, ReadinessCheck, ops_router
 from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import TopicSettings
 
@@ -106,10 +110,15 @@ class Ingestor:
         received_at = datetime.now(UTC)
         self.metrics.received.labels("single").inc()
         address = self.admit(request)
-        body = await read_capped(request, limit=self.options.limits.max_event_bytes)
+        limits = self.options.limits
+        body = await read_capped(
+            request, limit=limits.max_event_bytes, deadlines=limits.body_deadlines()
+        )
         raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         self.throttle.check_source(source.source_id, 1)
+        if isinstance(raw, dict):
+            storable_message(raw, encoded=body)
         message = parse_message(raw, call=call)
         event = enrich(
             message,
@@ -119,14 +128,19 @@ class Ingestor:
             offline=source.kind == "offline",
             peer_ip=address,
             user_agent=_browser_agent(request),
+            tracking_categories=self.options.privacy.tracking_categories,
         )
+        storable_derived(event)
         duplicates = await self.publish([event], [])
         return {"success": True, "duplicates": duplicates}
 
     async def batch(self, request: Request) -> dict[str, Any]:
         received_at = datetime.now(UTC)
         peer = self.admit(request)
-        body = await read_capped(request, limit=self.options.limits.max_request_bytes)
+        limits = self.options.limits
+        body = await read_capped(
+            request, limit=limits.max_request_bytes, deadlines=limits.body_deadlines()
+        )
         raw = parse_json(body, max_depth=self.options.limits.max_json_depth)
         source = await self.authenticate(request, raw)
         items = batch_items(raw, max_events=self.options.limits.max_batch_events)
@@ -174,18 +188,19 @@ class Ingestor:
             return
         raw = pixel_message(params)
         try:
-            message = parse_message(raw, call=None)
+            storable_message(raw, encoded=None)
+            event = enrich(
+                parse_message(raw, call=None),
+                source_id=source.source_id,
+                received_at=received_at,
+                sent_at=None,
+                user_agent=request.headers.get("user-agent"),
+            )
+            storable_derived(event)
         except BadInput as exc:
             self.metrics.rejected.labels(exc.code).inc()
             await self.publish([], [self._dead_letter(raw, exc, source, 0, received_at)])
             return
-        event = enrich(
-            message,
-            source_id=source.source_id,
-            received_at=received_at,
-            sent_at=None,
-            user_agent=request.headers.get("user-agent"),
-        )
         await self.publish([event], [])
 
     def _enriched(
@@ -199,14 +214,17 @@ class Ingestor:
         peer: str | None,
         agent: str | None,
     ) -> TrackingEvent:
-        size = encoded_size(item)
-        if size > self.options.limits.max_event_bytes:
+        encoded = encode_json(item)
+        if len(encoded) > self.options.limits.max_event_bytes:
             raise TooLarge(
-                f"event is {size} bytes; the limit is "
+                f"event is {len(encoded)} bytes; the limit is "
                 f"{self.options.limits.max_event_bytes} per event"
             )
-        message = parse_message(item, call=None, where=f"batch[{index}]")
-        return enrich(
+        where = f"batch[{index}]"
+        if isinstance(item, dict):
+            storable_message(item, where=where, encoded=encoded)
+        message = parse_message(item, call=None, where=where)
+        event = enrich(
             message,
             source_id=source.source_id,
             received_at=received_at,
@@ -214,7 +232,10 @@ class Ingestor:
             offline=source.kind == "offline",
             peer_ip=peer,
             user_agent=agent,
+            tracking_categories=self.options.privacy.tracking_categories,
         )
+        storable_derived(event, where=where)
+        return event
 
     def _dead_letter(
         self, item: Any, exc: BadInput, source: Source, index: int, received_at: datetime
@@ -307,30 +328,35 @@ def create_app(
     registry: CollectorRegistry,
     checks: Mapping[str, ReadinessCheck],
     routers: Sequence[APIRouter] = (),
+    metrics_guard: MetricsGuard | None = None,
 ) -> FastAPI:
     app = FastAPI(title="Boucle collector", version="1")
-    app.include_router(ops_router(registry=registry, checks=checks))
+    count_requests(app, service="collector", registry=registry)
+    app.include_router(ops_router(registry=registry, checks=checks, guard=metrics_guard))
     for router in routers:  # webhooks and imports, which need more than the Ingestor
         app.include_router(router)
     metrics = ingestor.metrics
 
     add_error_handlers(app, metrics)
+    answer_validation_errors(app)
 
     for call in SINGLE_CALLS:
         _add_single_route(app, ingestor, call, path=f"/v1/{call}")
     for letter, call in SHORT_PATHS.items():
         _add_single_route(app, ingestor, call, path=f"/v1/{letter}")
 
-    @app.post("/v1/batch")
-    @app.post("/v1/import")
-    @app.post("/v1/b")
+    @app.post("/v1/batch", responses=INGESTION_ERRORS)
+    @app.post("/v1/import", responses=INGESTION_ERRORS)
+    @app.post("/v1/b", responses=INGESTION_ERRORS)
     async def batch(request: Request, response: Response) -> dict[str, Any]:
-        with metrics.request_latency.labels("batch").time():
-            result = await ingestor.batch(request)
+        result = await ingestor.batch(request)
         response.headers.update(cors_headers(request))
         return result
 
-    @app.get("/v1/pixel.gif")
+    @app.get(
+        "/v1/pixel.gif",
+        responses={200: {"content": {"image/gif": {}}, "description": "Always the GIF"}},
+    )
     async def pixel(request: Request) -> Response:
         try:
             await ingestor.pixel(request)
@@ -344,9 +370,8 @@ def create_app(
 
 def _add_single_route(app: FastAPI, ingestor: Ingestor, call: EventType, *, path: str) -> None:
     async def single(request: Request, response: Response) -> dict[str, Any]:
-        with ingestor.metrics.request_latency.labels(call).time():
-            result = await ingestor.single(request, call)
+        result = await ingestor.single(request, call)
         response.headers.update(cors_headers(request))
         return result
 
-    app.add_api_route(path, single, methods=["POST"], name=path)
+    app.add_api_route(path, single, methods=["POST"], name=path, responses=INGESTION_ERRORS)

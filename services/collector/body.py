@@ -1,10 +1,17 @@
-"""Reading request bodies with a hard cap, before any parsing. Decompresses gzip safely."""
+"""Reading request bodies with a hard cap and deadlines, before any parsing. Decompresses gzip
+safely. A client that sends its headers and then a body slowly, or not at all, would otherwise
+hold a connection and its buffer for as long as it likes."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import time
 import zlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Literal
 
 from starlette.requests import Request
 
@@ -16,13 +23,63 @@ class TooLarge(BadInput):
         super().__init__(message, code="too_large")
 
 
-async def read_capped(request: Request, *, limit: int) -> bytes:
-    """The body, refused as soon as it passes ``limit`` bytes (after decompression)."""
+class BodyTimeout(BadInput):
+    """Answered 408: the body stalled for ``idle_s``, or was not complete within ``total_s``."""
+
+    def __init__(self, message: str, *, limit: Literal["idle", "total"]) -> None:
+        super().__init__(message, code="body_timeout")
+        self.limit = limit
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    idle_s: float
+    total_s: float
+
+
+async def timed_chunks(
+    chunks: AsyncIterator[bytes],
+    deadlines: Deadlines,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[bytes]:
+    """``chunks`` as they come, until none arrives for ``idle_s`` or ``total_s`` has passed."""
+    deadline = clock() + deadlines.total_s
+    while True:
+        left = deadline - clock()
+        idle = deadlines.idle_s <= left
+        try:
+            async with asyncio.timeout(max(0.0, min(deadlines.idle_s, left))):
+                chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise _timed_out(deadlines, idle=idle) from None
+        yield chunk
+
+
+def _timed_out(deadlines: Deadlines, *, idle: bool) -> BodyTimeout:
+    if idle:
+        return BodyTimeout(
+            f"no bytes of the request body arrived for {deadlines.idle_s:g} s; "
+            "send the body with the request",
+            limit="idle",
+        )
+    return BodyTimeout(
+        f"the request body was not complete within {deadlines.total_s:g} s; "
+        "send smaller requests or a faster upload",
+        limit="total",
+    )
+
+
+async def read_capped(request: Request, *, limit: int, deadlines: Deadlines) -> bytes:
+    """The body, refused as soon as it passes ``limit`` bytes (after decompression) or misses
+    one of its ``deadlines``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"request body is {declared} bytes; the limit is {limit}")
     chunks = bytearray()
-    async for chunk in request.stream():
+    async for chunk in timed_chunks(request.stream(), deadlines):
         chunks += chunk
         if len(chunks) > limit:
             raise TooLarge(f"request body exceeds the limit of {limit} bytes")

@@ -19,9 +19,9 @@ from typing import Any, Protocol
 
 from aiokafka.errors import KafkaError
 
+from services.collector.metrics import CollectorMetrics
 from services.collector.spool import Entry, Position, Spool
 from shared.errors import DependencyDown
-from shared.metrics import CollectorMetrics
 from shared.producer import OutgoingRecord
 
 log = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,12 @@ from services.collector.channels import TrafficSignals, classify
 from services.collector.clock import plausible
 from services.collector.devices import device_of
 from services.collector.integrations.ads import click_identities, with_ad_signals
-from services.collector.privacy import kept_ip
+from services.collector.privacy import (
+    TRACKING_CATEGORIES,
+    kept_ip,
+    tracking_consent,
+    without_contact,
+)
 from services.collector.segment import SegmentMessage
 from shared.events import TrackingEvent
 from shared.identity import identities_from_traits
@@ -69,8 +75,10 @@ def enrich(
     offline: bool = False,
     peer_ip: str | None = None,
     user_agent: str | None = None,
+    tracking_categories: Collection[str] = TRACKING_CATEGORIES,
 ) -> TrackingEvent:
-    """``peer_ip`` and ``user_agent`` are the request's, used when the message has none."""
+    """``peer_ip`` and ``user_agent`` are the request's, used when the message has none;
+    ``tracking_categories`` are the consent categories that allow journeys (privacy.py)."""
     page_url = page_url_of(message)
     params = query_params(page_url)
     campaign_context = message.context.get("campaign")
@@ -102,9 +110,9 @@ def enrich(
         group_id=message.groupId,
         event=message.event,
         name=message.name,
-        properties=message.properties,
-        traits=message.traits,
-        context=_context_with_ip(message.context, peer_ip),
+        properties=without_contact(message.properties),
+        traits=without_contact(message.traits),
+        context=_kept_context(message.context, peer_ip),
         timestamp=timestamp,
         original_timestamp=original,
         sent_at=message.sentAt or sent_at,
@@ -117,6 +125,7 @@ def enrich(
         page_url=page_url,
         flags=flags,
         device=device_of(_user_agent(message.context) or user_agent),
+        tracking_consent=tracking_consent(message.context, tracking_categories),
     )
 
 
@@ -126,16 +135,25 @@ def _user_agent(context: dict[str, Any]) -> str | None:
 
 
 def identities_of(message: SegmentMessage) -> dict[str, str]:
-    """Hashed email from ``traits`` (identify) or ``context.traits`` (any call)."""
+    """Hashed email and phone from ``traits`` (identify), ``context.traits`` (any call) or
+    ``properties`` (a contact form's track event)."""
     context_traits = message.context.get("traits")
     found = identities_from_traits(context_traits) if isinstance(context_traits, dict) else {}
-    return {**found, **identities_from_traits(message.traits)}
+    return {
+        **identities_from_traits(message.properties),
+        **found,
+        **identities_from_traits(message.traits),
+    }
 
 
-def _context_with_ip(context: dict[str, Any], peer_ip: str | None) -> dict[str, Any]:
-    # Addresses are personal data: only an anonymised one is kept, and none without consent.
+def _kept_context(context: dict[str, Any], peer_ip: str | None) -> dict[str, Any]:
+    # Addresses are personal data: only an anonymised one is kept, and none without consent;
+    # contact details in context.traits are kept as hashed identities only.
     kept = {key: value for key, value in context.items() if key != "ip"}
     ip = kept_ip(context, peer_ip)
     if ip:
         kept["ip"] = ip
+    traits = kept.get("traits")
+    if isinstance(traits, dict):
+        kept["traits"] = without_contact(traits)
     return kept

@@ -22,10 +22,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.collector.app import Ingestor
-from services.collector.body import TooLarge
+from services.collector.body import Deadlines, TooLarge, timed_chunks
 from services.collector.clock import EARLIEST
-from services.collector.integrations.common import amount, identities, message_id
+from services.collector.integrations.common import identities, message_id
 from services.collector.integrations.store import ReceiptBook
+from services.collector.responses import errors
+from services.collector.storable import refuse_nul, storable_properties
 from shared.errors import BadInput
 from shared.events import Campaign, TrackingEvent
 from shared.producer import OutgoingRecord, dead_letter
@@ -156,6 +158,7 @@ def row_timestamp(value: str | None, *, received_at: datetime) -> datetime:
 
 def row_event(row: Mapping[str, Any], *, source_id: str, received_at: datetime) -> TrackingEvent:
     """One offline interaction as a tracking event. Raises BadInput naming the column. Pure."""
+    refuse_nul(row)
     kind = (_text(row, "type") or "").lower()
     if kind not in INTERACTIONS:
         raise BadInput(f"type must be one of {', '.join(INTERACTIONS)}", field="type")
@@ -168,10 +171,9 @@ def row_event(row: Mapping[str, Any], *, source_id: str, received_at: datetime) 
         raise BadInput(
             "a row needs email, user_id, anonymous_id or a CRM contact id", field="email"
         )
-    value = _text(row, "value")
-    if value is not None and amount(value) is None:
-        raise BadInput(f"value {value!r} is not a number", field="value")
     extra = {k: v for k, v in row.items() if k not in KNOWN_COLUMNS and v not in (None, "")}
+    # Columns are properties: value (or revenue, amount…) and currency are checked as money.
+    extra = dict(storable_properties(extra, event=None, where=""))
     return TrackingEvent(
         message_id=row_message_id(row, source_id=source_id),
         type="track",
@@ -310,8 +312,12 @@ def imports_router(
 ) -> APIRouter:
     router = APIRouter(tags=["imports"])
     importer = OfflineImporter(ingestor, receipts, max_bytes=max_bytes)
+    options = ingestor.options
+    deadlines = Deadlines(
+        idle_s=options.limits.body_idle_timeout_s, total_s=options.import_timeout_s
+    )
 
-    @router.post("/v1/imports/offline")
+    @router.post("/v1/imports/offline", responses=errors(400, 401, 408, 413, 503))
     async def offline_import(request: Request) -> dict[str, Any]:
         """CSV (``text/csv``, a header line first) or JSON lines (any other type)."""
         source = await ingestor.authenticate(request, None)
@@ -323,7 +329,7 @@ def imports_router(
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         report = await importer.run(
-            request.stream(),
+            timed_chunks(request.stream(), deadlines),
             csv_format=content_type in CSV_TYPES,
             source_id=source.source_id,
             received_at=datetime.now(UTC),

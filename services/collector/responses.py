@@ -6,12 +6,41 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from services.collector.body import TooLarge
+from services.collector.body import BodyTimeout, TooLarge
 from services.collector.browser import cors_headers
+from services.collector.metrics import CollectorMetrics
 from services.collector.ratelimit import RateLimited
 from shared.errors import BadInput, DependencyDown
-from shared.metrics import CollectorMetrics
+
+
+class ErrorOut(BaseModel):
+    """Every error the collector answers."""
+
+    success: bool = False
+    error: str
+    message: str
+    field: str | None = None
+
+
+_MEANINGS = {
+    400: "Malformed body or event; `field` names what to fix",
+    401: "Unknown or disabled write key (or an unsigned, forged or replayed webhook)",
+    403: "A browser page whose origin the source does not allow",
+    408: "The body stalled or took too long (`Connection: close`)",
+    413: "Over a size limit; the message gives the limit",
+    429: "Over a rate limit (`Retry-After`)",
+    503: "Kafka (or, for an uncached key, PostgreSQL) unavailable; nothing accepted; retry",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of a route for these error statuses."""
+    return {status: {"model": ErrorOut, "description": _MEANINGS[status]} for status in statuses}
+
+
+INGESTION_ERRORS = errors(400, 401, 403, 408, 413, 429, 503)
 
 
 class Unauthorized(Exception):
@@ -42,10 +71,13 @@ def add_error_handlers(app: FastAPI, metrics: CollectorMetrics) -> None:
     @app.exception_handler(BadInput)
     async def bad_input(request: Request, exc: BadInput) -> JSONResponse:
         metrics.rejected.labels(exc.code).inc()
+        headers = cors_headers(request)
         status = 413 if isinstance(exc, TooLarge) else 400
-        return error_response(
-            status, exc.code, exc.message, field=exc.field, headers=cors_headers(request)
-        )
+        if isinstance(exc, BodyTimeout):
+            metrics.body_timeouts.labels(exc.limit).inc()
+            # The rest of the body may still come: the connection cannot carry another request.
+            status, headers = 408, {**headers, "Connection": "close"}
+        return error_response(status, exc.code, exc.message, field=exc.field, headers=headers)
 
     @app.exception_handler(OriginRefused)
     async def origin_refused(_: Request, exc: OriginRefused) -> JSONResponse:

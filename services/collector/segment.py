@@ -126,9 +126,9 @@ def _located(message: str, body: bytes) -> str:
     return f"{message[: found.start()]} at line {line} column {column}"
 
 
-def encoded_size(value: Any) -> int:
-    """Bytes of ``value`` as compact UTF-8 JSON: what one event weighs against the limits."""
-    return len(_ENCODER.encode(value))
+def encode_json(value: Any) -> bytes:
+    """``value`` as compact UTF-8 JSON: what one event weighs against the limits."""
+    return _ENCODER.encode(value)
 
 
 def _too_deep(limit: int) -> BadInput:

@@ -9,13 +9,17 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from services.collector.addresses import parse_networks
+from services.collector.body import Deadlines
+from services.collector.privacy import TRACKING_CATEGORIES
 from shared.settings import (
     ENV_CONFIG,
+    AuthSettings,
     DatabaseSettings,
     Group,
     HttpSettings,
     KafkaSettings,
     LogSettings,
+    OpsSettings,
     TopicSettings,
 )
 
@@ -27,6 +31,13 @@ class LimitSettings(Group):
     max_request_bytes: int = 500 * 1024
     max_batch_events: int = 2_500
     max_json_depth: int = 32
+    # A body that stalls this long, or is not complete within the total, is answered 408. A
+    # 500 KB batch needs 50 KB/s to arrive within the total; a healthy client sends it at once.
+    body_idle_timeout_s: float = Field(default=10.0, gt=0)
+    body_total_timeout_s: float = Field(default=30.0, gt=0)
+
+    def body_deadlines(self) -> Deadlines:
+        return Deadlines(idle_s=self.body_idle_timeout_s, total_s=self.body_total_timeout_s)
 
 
 class RateLimitSettings(Group):
@@ -59,8 +70,15 @@ class DedupeSettings(Group):
     window_s: float = 600.0
 
 
+class PrivacySettings(Group):
+    # Consent categories (Segment's categoryPreferences ids) any one of which allows an event to
+    # be sessionized and attributed; an event whose consent object grants none is only counted.
+    tracking_categories: tuple[str, ...] = TRACKING_CATEGORIES
+
+
 class CollectorOptions(HttpSettings):
     port: int = 8000
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     spool: SpoolSettings = Field(default_factory=SpoolSettings)
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
@@ -74,6 +92,8 @@ class CollectorOptions(HttpSettings):
     public_base_url: str | None = None
     # Offline imports stream; this bounds one request (rows are published as they are read).
     max_import_bytes: int = 64 * 1024 * 1024
+    # The whole of one import: reading 64 MiB and publishing its rows as they come.
+    import_timeout_s: float = Field(default=600.0, gt=0)
     # uvloop: more requests per core than asyncio's own loop (README, Benchmark).
     event_loop: Literal["uvloop", "asyncio"] = "uvloop"
     # Processes sharing the port, each with its own spool (see services/collector/workers.py).
@@ -105,5 +125,7 @@ class CollectorSettings(BaseSettings):
     topics: TopicSettings = Field(default_factory=TopicSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     log: LogSettings = Field(default_factory=LogSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     # Only used by `sources seed-demo`, for local stacks; never a default key in production.
     demo_write_key: str = Field(default="demo-write-key", validation_alias="BOUCLE_DEMO_WRITE_KEY")

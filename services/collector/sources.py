@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.collector import repository
-from services.collector.cache import ExpiringCache
+from shared.cache import ExpiringCache
 
 SOURCE_KINDS = ("web", "server", "crm", "email", "offline")
 # Forgotten wholesale when reached, so a flood of random keys cannot grow memory without bound.

@@ -1,25 +1,77 @@
-"""``python -m services.feedback``: open follow-up cases from negative feedback, serve them."""
+"""``python -m services.feedback``: negative feedback → follow-up cases on the identity graph,
+their SLA, the outer loop's themes and KPIs; serves the case API."""
 
 from __future__ import annotations
 
-from services.feedback.api import cases_router
-from services.feedback.cases import CaseKeeper
+from fastapi import APIRouter, Depends
+
+from services.feedback.api import feedback_router
+from services.feedback.api.context import STATE_KEY, ApiContext
+from services.feedback.classify_api import classify_router
+from services.feedback.consumer.context import Feedback
+from services.feedback.consumer.decoding import identity_decoder, journey_decoder, response_decoder
+from services.feedback.consumer.identities import IdentityHandler
+from services.feedback.consumer.journeys import JourneyHandler
+from services.feedback.consumer.responses import ResponseHandler
+from services.feedback.jobs import feedback_jobs
+from services.feedback.metrics import FeedbackMetrics
+from services.feedback.reading import NeutralReader
+from services.feedback.reading import TextReader as AnyReader
 from services.feedback.settings import FeedbackSettings
 from services.feedback.tables import JOBS, OUTBOX
-from shared.codec import json_decoder
-from shared.events import TrackingEvent
+from services.feedback.text.reader import TextReader
+from services.feedback.wire import CaseTopics
+from shared.auth import AUTH_RESPONSES, require
 from shared.routes import Route
 from shared.service import ConsumerService, Resources, ServiceParts
 
 
-def build(settings: FeedbackSettings, resources: Resources) -> ServiceParts:
-    keeper = CaseKeeper(followups_topic=settings.topics.followups)
+def feedback_of(settings: FeedbackSettings, resources: Resources, *, reader: AnyReader) -> Feedback:
+    options = settings.feedback
+    return Feedback(
+        policy=options.policy,
+        topics=CaseTopics(followups=settings.topics.followups, queues=options.policy.triage.queues),
+        reader=reader,
+        metrics=FeedbackMetrics(resources.registry),
+        reporting_currency=options.value.reporting_currency,
+        rates=options.value.rates,
+    )
+
+
+def build(
+    settings: FeedbackSettings, resources: Resources, *, reader: AnyReader | None = None
+) -> ServiceParts:
+    """``reader``: the text reader to use instead of the configured one (tests inject theirs)."""
+    topics, options = settings.topics, settings.feedback
+    text = TextReader.load(options.text) if reader is None and options.read_text else None
+    feedback = feedback_of(settings, resources, reader=reader or text or NeutralReader())
     return ServiceParts(
-        routes=[Route(settings.topics.raw_events, json_decoder(TrackingEvent), keeper)],
+        routes=[
+            Route(topics.identities, identity_decoder(), IdentityHandler(feedback)),
+            Route(topics.journeys, journey_decoder(), JourneyHandler()),
+            Route(
+                topics.raw_events,
+                response_decoder(options.policy.negativity.bands),
+                ResponseHandler(feedback),
+            ),
+        ],
         outbox=OUTBOX,
         jobs_table=JOBS,
-        router=cases_router(),
+        jobs=feedback_jobs(feedback, periods=options.jobs, alerts_topic=topics.alerts),
+        router=api_router(text),
+        state={STATE_KEY: ApiContext(feedback=feedback, clock=resources.clock)},
     )
+
+
+def api_router(text: TextReader | None) -> APIRouter:
+    """The case and report API, and the classifier's tuning route when text is read."""
+    router = APIRouter()
+    router.include_router(feedback_router())
+    if text is not None:
+        tuning = APIRouter(dependencies=[Depends(require("read:cases"))], responses=AUTH_RESPONSES)
+        tuning.include_router(classify_router(text))
+        router.include_router(tuning)
+    return router
 
 
 SERVICE = ConsumerService(

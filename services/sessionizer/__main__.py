@@ -36,7 +36,11 @@ def journey_rules(options: SessionizerOptions) -> JourneyRules:
 
 
 def build(settings: SessionizerSettings, resources: Resources) -> ServiceParts:
-    topics = Topics(journeys=settings.topics.journeys, late_events=settings.topics.late_events)
+    topics = Topics(
+        journeys=settings.topics.journeys,
+        late_events=settings.topics.late_events,
+        identities=settings.topics.identities,
+    )
     builder = JourneyBuilder(
         journey_rules(settings.sessionizer),
         topics=topics,

@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from services.sessionizer import journal
 from services.sessionizer.tables import ConversionRow, SessionRow, TouchpointRow
 from shared.api import ApiModel, DbSession
+from shared.auth import AUTH_RESPONSES, require
 
 
 class TouchpointOut(ApiModel):
@@ -97,12 +98,16 @@ def parse_cursor(cursor: str | None) -> journal.Cursor | None:
 
 
 def journeys_router() -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["journeys"])
+    router = APIRouter(prefix="/v1", tags=["journeys"], responses=AUTH_RESPONSES)
 
     @router.get(
         "/journeys/{identifier}",
+        dependencies=[Depends(require("read:journeys"))],
         response_model=JourneyOut,
-        responses={404: {"description": "No journey is known for this identifier"}},
+        responses={
+            400: {"description": "A cursor that is no `next` value, or an impossible identifier"},
+            404: {"description": "No journey is known for this identifier"},
+        },
     )
     async def journey(
         identifier: str,
@@ -113,6 +118,8 @@ def journeys_router() -> APIRouter:
         """A person's journey by any identifier (anonymousId, userId, ``email:<sha256>``,
         ``hubspot_contact:<id>``…): identities, conversions, and one page of touchpoints with
         the sessions they cover. Pass ``next`` back as ``cursor`` for the following page."""
+        if "\x00" in identifier:  # PostgreSQL text cannot hold it, so no journey has it
+            raise HTTPException(400, "an identifier cannot contain a NUL character")
         after = parse_cursor(cursor)
         person_id = await journal.person_of(session, identifier)
         if person_id is None:

@@ -9,6 +9,7 @@ the order events arrive in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,6 +33,7 @@ class Resolution:
     absorbed: frozenset[str]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def person_id_of(identifier: str) -> str:
     return stable_id("person", identifier)
 
@@ -43,7 +45,8 @@ def oldest(nodes: Iterable[IdentityNode]) -> IdentityNode:
 def resolve(component: Sequence[IdentityNode], seen: Sequence[str], at: datetime) -> Resolution:
     """Joins the identifiers ``seen`` together at event time ``at`` with ``component`` (every
     node of every person any of them already belongs to)."""
-    nodes = {node.identifier: node for node in component}
+    before = {node.identifier: node for node in component}
+    nodes = dict(before)
     for identifier in seen:
         known = nodes.get(identifier)
         if known is None:
@@ -51,11 +54,11 @@ def resolve(component: Sequence[IdentityNode], seen: Sequence[str], at: datetime
         elif at < known.first_seen_at:
             nodes[identifier] = replace(known, first_seen_at=at)
     person_id = person_id_of(oldest(nodes.values()).identifier)
-    before = {node.identifier: node for node in component}
-    changed = tuple(
-        replace(node, person_id=person_id)
-        for node in nodes.values()
-        if before.get(node.identifier) != replace(node, person_id=person_id)
-    )
+    changed = []
+    for node in nodes.values():
+        if node.person_id != person_id:
+            node = replace(node, person_id=person_id)
+        if before.get(node.identifier) != node:
+            changed.append(node)
     absorbed = frozenset(node.person_id for node in component) - {person_id}
-    return Resolution(person_id=person_id, changed=changed, absorbed=absorbed)
+    return Resolution(person_id=person_id, changed=tuple(changed), absorbed=absorbed)

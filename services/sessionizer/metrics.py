@@ -28,6 +28,11 @@ class SessionizerMetrics:
             "Events whose messageId was seen before",
             registry=registry,
         )
+        self.without_consent = Counter(
+            "boucle_sessionizer_events_without_consent_total",
+            "Events whose consent granted no tracking category: counted, never sessionized",
+            registry=registry,
+        )
         self.merges = Counter(
             "boucle_sessionizer_identity_merges_total",
             "Persons absorbed into another",

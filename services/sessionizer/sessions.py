@@ -14,6 +14,7 @@ recomputing only its chain: one late event can bridge two sessions into one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -62,6 +63,12 @@ class Session:
     landing_page: str | None
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def session_id_of(first_message_id: str) -> str:
+    # Memoised: a chain is recomputed at every event that reaches it.
+    return stable_id("session", first_message_id)
+
+
 def order_key(event: WebEvent) -> tuple[datetime, str]:
     return (event.at, event.message_id)
 
@@ -93,7 +100,7 @@ def _session(
     source = next((e for e in events if e.tagged or e.channel != "direct"), first)
     landing = next((e.landing_page for e in events if e.landing_page), None)
     return Session(
-        session_id=stable_id("session", first.message_id),
+        session_id=session_id_of(first.message_id),
         started_at=first.at,
         last_event_at=events[-1].at,
         event_count=len(events),

@@ -41,7 +41,9 @@ class StreamTimeRow(Base):
 
 
 class IdentityRow(Base):
-    """An identifier and the person it resolves to; see services/sessionizer/identity.py."""
+    """An identifier and the person it resolves to; see services/sessionizer/identity.py.
+    ``version`` is that of the identifier's last IdentityLink: 1 when first seen, one more each
+    time it moved to another person."""
 
     __tablename__ = "identities"
     __table_args__ = (Index("ix_identities_person_id", "person_id"), {"schema": SCHEMA})
@@ -49,6 +51,7 @@ class IdentityRow(Base):
     identifier: Mapped[str] = mapped_column(String(512), primary_key=True)
     person_id: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(Timestamp)
+    version: Mapped[int] = mapped_column(server_default="1")
 
 
 class MergeRow(Base):

@@ -72,6 +72,35 @@ def session_touchpoint(session: Session, *, person_id: str, version: int) -> Tou
     )
 
 
+def says_the_same(touchpoint: Touchpoint, session: Session, *, person_id: str) -> bool:
+    """Whether ``touchpoint`` is live and says what ``session_touchpoint`` would say of
+    ``session`` (at the touchpoint's version), without building it."""
+    credited = session.credited
+    return not touchpoint.retracted and (
+        touchpoint.touchpoint_id,
+        touchpoint.person_id,
+        touchpoint.session_id,
+        touchpoint.occurred_at,
+        touchpoint.channel,
+        touchpoint.source,
+        touchpoint.medium,
+        touchpoint.campaign,
+        touchpoint.landing_page,
+        touchpoint.touch_type,
+    ) == (
+        session.session_id,
+        person_id,
+        session.session_id,
+        session.started_at,
+        credited.channel,
+        credited.source,
+        credited.medium,
+        credited.campaign,
+        session.landing_page,
+        "session",
+    )
+
+
 def event_touchpoint(event: TrackingEvent, *, person_id: str) -> Touchpoint:
     """An email click, ad click, offline visit or CRM activity: a touchpoint of its own."""
     return Touchpoint(

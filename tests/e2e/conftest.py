@@ -16,6 +16,7 @@ from tests import infra
 
 SERVICES = ("collector", "sessionizer", "attribution", "feedback")
 WRITE_KEY = "e2e-write-key"
+TOKEN = "e2e-admin-token"  # every scope: the read APIs need a token (`shared.tokens seed-demo`)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Stack:
     topics: TopicSettings
     write_key: str
     env: dict[str, str] = field(default_factory=dict)  # to run the CLI against this stack
+    token: str = TOKEN
 
 
 def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[str, str]:
@@ -33,7 +35,10 @@ def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[
         "DATABASE__URL": database_url,
         "KAFKA__BOOTSTRAP_SERVERS": infra.BOOTSTRAP,
         "BOUCLE_DEMO_WRITE_KEY": WRITE_KEY,
+        "BOUCLE_DEMO_TOKEN": TOKEN,
         "LOG__LEVEL": "INFO",
+        # the queues' own topics under this run's prefix, like every other topic
+        "FEEDBACK__POLICY__TRIAGE__QUEUES": infra.feedback_queues(topics),
     }
     for name, topic in topics.model_dump().items():
         env[f"TOPICS__{name.upper()}"] = topic
@@ -51,13 +56,14 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
     asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
     env = _environment(infra.database_url(database), topics, prefix)
     env["COLLECTOR__SPOOL__DIR"] = str(tmp_path_factory.mktemp("spool"))
-    subprocess.run(
-        [sys.executable, "-m", "services.collector", "sources", "seed-demo"],
-        cwd=infra.ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    for seed in (["services.collector", "sources"], ["shared.tokens"]):
+        subprocess.run(
+            [sys.executable, "-m", *seed, "seed-demo"],
+            cwd=infra.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     logs = tmp_path_factory.mktemp("logs")
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:

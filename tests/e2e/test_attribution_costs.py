@@ -12,10 +12,11 @@ from typing import Any
 import httpx
 from segment.analytics import Client
 
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import TOKEN, Stack
 from tests.e2e.test_pipeline import get, poll
 
 MODELS = ("last_touch", "first_touch", "linear", "markov")
+BEARER = {"Authorization": f"Bearer {TOKEN}"}  # every scope: reads and the spend import
 
 
 def landing(campaign: str) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def test_cpa_roas_and_roi_per_campaign_from_ad_costs_and_a_spend_import(stack: S
     imported = httpx.post(
         f"{stack.urls['attribution']}/v1/attribution/spend",
         content=spend,
-        headers={"content-type": "text/csv"},
+        headers={"content-type": "text/csv", **BEARER},
         timeout=10,
     )
     assert imported.json()["accepted"] == 1, imported.text
@@ -138,5 +139,5 @@ def test_cpa_roas_and_roi_per_campaign_from_ad_costs_and_a_spend_import(stack: S
     assert sum(Decimal(m["revenue"]) for m in markov) == 500
     assert (a["personsConverted"], b["personsConverted"]) == (3, 1)
 
-    csv = httpx.get(url + "&format=csv", timeout=10).text.splitlines()
+    csv = httpx.get(url + "&format=csv", headers=BEARER, timeout=10).text.splitlines()
     assert any(line.startswith(f"{autumn},last_touch,1.000000,300.0000,50.0000,") for line in csv)

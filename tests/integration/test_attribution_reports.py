@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.attribution.__main__ import build
 from services.attribution.settings import AttributionSettings
+from shared.auth import SCOPES, hash_token
 from shared.service import Resources, service_app
-from shared.settings import DatabaseSettings
+from shared.settings import AuthSettings, DatabaseSettings
+from shared.tokens.store import put_token, token_verifier
 from tests.attribution_fixtures import Attribution, ad_click, conversion, options, touch
 
 MODELS = "last_touch,first_touch,linear,markov"
 CSV = {"content-type": "text/csv"}
+TOKEN = "reports-test-token"
 RATES = b"date,currency,rate\n2026-03-01,USD,1.10\n2026-03-05,USD,1.20\n2026-03-01,GBP,0.85\n"
 
 
@@ -34,11 +37,16 @@ async def api(
     resources = Resources(
         sessions=sessions, registry=CollectorRegistry(), clock=lambda: datetime.now(UTC)
     )
-    app = service_app(
-        "attribution", build(settings, resources), sessions=sessions, registry=resources.registry
-    )
+    parts = build(settings, resources)
+    app = service_app("attribution", parts, sessions=sessions, registry=resources.registry)
+    app.state.tokens = token_verifier(sessions, AuthSettings(token_cache_ttl_s=0))
+    async with sessions() as session, session.begin():
+        await put_token(session, name="reports", token_hash=hash_token(TOKEN), scopes=SCOPES)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://attribution") as client:
+    bearer = {"authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://attribution", headers=bearer
+    ) as client:
         yield client
 
 
@@ -241,6 +249,21 @@ async def test_a_spend_import_takes_its_good_rows_and_refuses_the_bad_ones_with_
     headless = await api.post("/v1/attribution/spend", content=b"date,cost\n", headers=CSV)
     assert headless.status_code == 400
     assert "missing" in headless.json()["detail"]
+
+
+async def test_reading_needs_read_reports_and_importing_needs_reports_write(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, session.begin():
+        await put_token(
+            session, name="reader", token_hash=hash_token("reader"), scopes=["read:reports"]
+        )
+    reader = {"authorization": "Bearer reader"}
+    assert (await api.get("/v1/attribution", headers=reader)).status_code == 200
+    refused = await api.post("/v1/attribution/spend", content=b"", headers=reader)
+    assert refused.status_code == 403
+    anonymous = await api.get("/v1/attribution", headers={"authorization": ""})
+    assert anonymous.status_code == 401
 
 
 async def test_the_openapi_describes_the_typed_responses(api: httpx.AsyncClient) -> None:

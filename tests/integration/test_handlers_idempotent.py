@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,6 @@ from services.attribution.metrics import AttributionMetrics
 from services.attribution.restating import Restater
 from services.attribution.settings import AttributionOptions
 from services.attribution.stream import JourneyHandler
-from services.feedback.cases import CaseKeeper
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
 from services.sessionizer.metrics import SessionizerMetrics
 from services.sessionizer.sessions import SessionRules
@@ -28,6 +28,7 @@ from shared.routes import Delivery, Handler, Work
 from shared.service import utc_now
 from shared.store import SqlTransaction
 from tests.factories import event
+from tests.feedback import Harness, kinds
 
 JourneyRecordAdapter: TypeAdapter[Touchpoint | Conversion] = TypeAdapter(JourneyRecord)
 RULES = JourneyRules(
@@ -43,7 +44,7 @@ RULES = JourneyRules(
 def builder() -> JourneyBuilder:
     return JourneyBuilder(
         RULES,
-        topics=Topics(journeys="journeys", late_events="late"),
+        topics=Topics(journeys="journeys", late_events="late", identities="identities"),
         metrics=SessionizerMetrics(CollectorRegistry()),
     )
 
@@ -62,6 +63,11 @@ async def apply(
     async with sessions() as session, session.begin():
         tx = SqlTransaction(session, outbox_table=OUTBOX, jobs_table=JOBS)
         return await handler(Work(tx=tx, now=utc_now()), delivered(items))
+
+
+def on_journeys_topic(records: Sequence[OutgoingRecord]) -> list[OutgoingRecord]:
+    """What the sessionizer sends to the journeys topic (it also sends identity links)."""
+    return [record for record in records if record.topic == "journeys"]
 
 
 async def snapshot(sessions: async_sessionmaker[AsyncSession], schema: str) -> dict[str, Any]:
@@ -111,7 +117,7 @@ async def test_sessionizer_redelivery_changes_nothing(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     events = journey()
-    first = await apply(sessions, builder(), events)
+    first = on_journeys_topic(await apply(sessions, builder(), events))
     before = await snapshot(sessions, "sessionizer")
     assert await apply(sessions, builder(), events) == []
     assert await snapshot(sessions, "sessionizer") == before
@@ -135,7 +141,7 @@ async def test_attribution_redelivery_changes_nothing(
     handler = attributor("last_touch", "linear")
     records = [
         JourneyRecordAdapter.validate_json(r.value)
-        for r in await apply(sessions, builder(), journey())
+        for r in on_journeys_topic(await apply(sessions, builder(), journey()))
     ]
     credits = await apply(sessions, handler, records)
     before = await snapshot(sessions, "attribution")
@@ -152,7 +158,7 @@ async def test_a_touchpoint_arriving_after_its_conversion_restates_the_credit(
     handler = attributor("last_touch")
     records = [
         JourneyRecordAdapter.validate_json(r.value)
-        for r in await apply(sessions, builder(), journey())
+        for r in on_journeys_topic(await apply(sessions, builder(), journey()))
     ]
     conversion = next(r for r in records if isinstance(r, Conversion))
     touchpoint = next(r for r in records if isinstance(r, Touchpoint))
@@ -170,7 +176,11 @@ async def test_a_touchpoint_arriving_after_its_conversion_restates_the_credit(
 async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    keeper = CaseKeeper(followups_topic="followups")
+    harness = Harness(sessions)
+    journey_records = [
+        JourneyRecordAdapter.validate_json(r.value)
+        for r in on_journeys_topic(await apply(sessions, builder(), journey()))
+    ]
     events = [
         event(minutes=0, type="track", user_id="u9", name="NPS Submitted", properties={"score": 5}),
         event(
@@ -181,10 +191,16 @@ async def test_feedback_redelivery_changes_nothing_and_one_case_per_person(
             properties={"score": 1, "comment": "broken"},
         ),
         event(minutes=2, type="track", user_id="u9", name="NPS Submitted", properties={"score": 9}),
+        *journey(),  # not feedback: skipped
     ]
-    assert len(await apply(sessions, keeper, events)) == 2
+    first = await harness.batch(journeys=journey_records, events=events)
     before = await snapshot(sessions, "feedback")
-    assert await apply(sessions, keeper, events) == []
+    harness.advance(timedelta(hours=1))
+    assert await harness.batch(journeys=journey_records, events=events) == []
     assert await snapshot(sessions, "feedback") == before
+    assert kinds(first) == ["opened", "attached"]
     [case] = before["cases"]
-    assert (case.priority, case.signal_count, case.reason) == (1, 2, "NPS 1: broken")
+    # two detractors (P2), the second a repeat within 30 days: raised to P1
+    assert (case.priority, len(case.response_ids), case.summary) == (1, 2, "NPS 1: broken")
+    assert len(before["responses"]) == 3
+    assert [p.revenue for p in before["persons"]] == [{"EUR": "100.0000"}]

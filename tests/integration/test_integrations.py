@@ -16,10 +16,10 @@ from services.collector.app import Ingestor, create_app
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import IntegrationDirectory, Receipts
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions
 from services.collector.sources import SourceDirectory
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
 from shared.producer import EventProducer
 from shared.settings import DatabaseSettings, KafkaSettings, TopicSettings
 from tests import infra, webhooks

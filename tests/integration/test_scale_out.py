@@ -42,19 +42,30 @@ SNAPSHOT = {
     "fitted_counts": "SELECT model_key, item, conversions, nulls FROM attribution.fitted_counts",
     "credit_totals": "SELECT model, dimension, day, value, stage, currency, conversions, revenue "
     "FROM attribution.credit_totals WHERE model NOT IN ('markov', 'shapley')",
-    "cases": "SELECT person_id, status, priority, signal_count FROM feedback.cases",
+    # Which response opened a person's case depends on the order two instances applied them,
+    # so case ids are left out; what the cases hold and how urgent they are is not.
+    "cases": "SELECT person_id, status, priority, queue, cardinality(response_ids) "
+    "FROM feedback.cases",
+    "responses": "SELECT message_id, person_id, band, negative, case_id IS NOT NULL "
+    "FROM feedback.responses",
+    "response_counts": "SELECT day, instrument, channel, campaign, responses, negative, positive "
+    "FROM feedback.response_counts WHERE responses <> 0",
+    "feedback_persons": "SELECT person_id, revenue, channel, campaign FROM feedback.persons",
 }
 
 
 def detractors(events: list[TrackingEvent], rng: random.Random) -> list[TrackingEvent]:
-    """NPS answers from some of the visitors: detractors open cases, the rest do not."""
+    """NPS answers from some of the visitors: detractors open cases, the rest do not. The two
+    devices of a user both answer, at one time: a repeat negative raises the priority, and
+    with equal times it does whichever answer is applied second."""
     answers = []
+    answered_at = max(e.timestamp for e in events) + timedelta(minutes=5)
     for n, event in enumerate(e for e in events if e.type == "identify"):
         answers.append(
             make(
                 f"nps-{n}",
                 "track",
-                event.timestamp + timedelta(minutes=5),
+                answered_at,
                 event.anonymous_id or "",
                 event.user_id,
                 name="NPS Submitted",
@@ -104,6 +115,7 @@ def environment(topics: TopicSettings, database: str) -> dict[str, str]:
         "DATABASE__URL": infra.database_url(database),
         "KAFKA__BOOTSTRAP_SERVERS": infra.BOOTSTRAP,
         "SESSIONIZER__ALLOWED_LATENESS_MINUTES": str(LATENESS.total_seconds() / 60),
+        "FEEDBACK__POLICY__TRIAGE__QUEUES": infra.feedback_queues(topics),
     }
     for service in CONSUMERS:
         env[f"{service.upper()}__CONSUMER__GROUP_ID"] = f"{database}-{service}"
@@ -116,12 +128,15 @@ async def drained(env: dict[str, str], topics: TopicSettings, raw_total: int) ->
     """Every consumer committed everything there is, the journeys topic included."""
     group = env["SESSIONIZER__CONSUMER__GROUP_ID"].rsplit("-", 1)[0]
     journeys = await infra.end_offsets(topics.journeys)
+    links = await infra.end_offsets(topics.identities)
     return (
         await infra.committed(f"{group}-sessionizer", topics.raw_events) >= raw_total
         and await infra.committed(f"{group}-feedback", topics.raw_events) >= raw_total
         and journeys > 0
         and await infra.committed(f"{group}-attribution", topics.journeys) >= journeys
         and await infra.committed(f"{group}-attribution", topics.raw_events) >= raw_total
+        and await infra.committed(f"{group}-feedback", topics.journeys) >= journeys
+        and await infra.committed(f"{group}-feedback", topics.identities) >= links
     )
 
 

@@ -6,17 +6,19 @@ import asyncio
 import gzip
 import json
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
 from services.collector.app import Ingestor, create_app
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions, LimitSettings
 from services.collector.sources import Source
 from shared.errors import DependencyDown
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
+from shared.identity import email_hash, phone_hash
 from shared.producer import OutgoingRecord
 from shared.settings import TopicSettings
 
@@ -198,7 +200,9 @@ async def test_metrics_count_accepted_and_rejected(client: httpx.AsyncClient) ->
     text = (await client.get("/metrics")).text
     assert 'boucle_collector_events_accepted_total{type="track"} 1.0' in text
     assert 'boucle_collector_events_rejected_total{reason="invalid"} 1.0' in text
-    assert 'boucle_collector_request_latency_seconds_count{route="track"} 2.0' in text
+    assert 'http_requests_total{method="POST",route="/v1/track",status="200"} 1.0' in text
+    assert 'http_requests_total{method="POST",route="/v1/track",status="400"} 1.0' in text
+    assert 'http_request_duration_seconds_count{method="POST",route="/v1/track"} 2.0' in text
 
 
 async def test_analytics_js_short_paths_take_text_plain_bodies(
@@ -337,3 +341,84 @@ async def test_a_twin_is_published_itself_when_the_first_attempt_fails(
     statuses = [r.status_code for r in await asyncio.gather(first, second)]
     assert statuses == [503, 200]
     assert len(sink.on(TOPICS.raw_events)) == 1
+
+
+# Privacy at the edge: contact details never reach Kafka in clear; consent marks what
+# downstream may build.
+
+
+async def published(client: httpx.AsyncClient, sink: ListSink, body: dict[str, Any]) -> bytes:
+    response = await client.post("/v1/batch", json={"batch": [body]})
+    assert response.json()["accepted"] == 1, response.text
+    [record] = sink.on(TOPICS.raw_events)
+    return record.value
+
+
+async def test_email_and_phone_travel_only_as_hashed_identities(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    raw = await published(
+        client,
+        sink,
+        {
+            "type": "identify",
+            "userId": "u-1",
+            "traits": {"email": "Ada@Example.com", "phone": "+33 6 12 34 56 78", "plan": "pro"},
+            "context": {"traits": {"email": "ada@example.com", "mobile": "0612345678"}},
+        },
+    )
+    for clear in (b"Ada@Example.com", b"ada@example.com", b"12 34 56", b"0612345678"):
+        assert clear not in raw
+    event = TrackingEvent.model_validate_json(raw)
+    assert event.traits == {"plan": "pro"}
+    assert event.context["traits"] == {}
+    assert event.identities == {
+        "email": email_hash("ada@example.com"),
+        "phone": phone_hash("+33612345678"),
+    }
+
+
+async def test_a_contact_form_email_in_properties_identifies_the_person_hashed(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    raw = await published(
+        client,
+        sink,
+        {
+            "type": "track",
+            "anonymousId": "a-1",
+            "event": "Feedback Submitted",
+            "properties": {"text": "colis jamais arrivé", "email": "bob@example.org"},
+        },
+    )
+    event = TrackingEvent.model_validate_json(raw)
+    assert b"bob@example.org" not in raw
+    assert event.properties == {"text": "colis jamais arrivé"}
+    assert event.identities["email"] == email_hash("bob@example.org")
+
+
+@pytest.mark.parametrize(
+    ("consent", "tracking"),
+    [
+        (None, True),  # no consent object: nothing is enforced, as in Segment
+        ({"categoryPreferences": {}}, True),
+        ({"categoryPreferences": {"Analytics": True, "Advertising": False}}, True),
+        ({"categoryPreferences": {"Advertising": True}}, True),
+        ({"categoryPreferences": {"Analytics": False, "Advertising": False}}, False),
+        ({"categoryPreferences": {"Functional": True}}, False),
+    ],
+)
+async def test_consent_without_a_tracking_category_marks_the_event_for_counting_only(
+    client: httpx.AsyncClient, sink: ListSink, consent: dict[str, Any] | None, tracking: bool
+) -> None:
+    context = {"consent": consent} if consent is not None else {}
+    raw = await published(client, sink, {"type": "page", "anonymousId": "a-1", "context": context})
+    assert TrackingEvent.model_validate_json(raw).tracking_consent is tracking
+
+
+def test_phone_numbers_hash_by_their_digits_and_international_prefix() -> None:
+    assert (
+        phone_hash("+33 6 12 34 56 78") == phone_hash("0033612345678") == phone_hash("+33612345678")
+    )
+    assert phone_hash("06 12 34 56 78") != phone_hash("+33 6 12 34 56 78")
+    assert phone_hash("12") is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,8 @@ def resolves(model: type[BaseModel], path: list[str]) -> bool:
 
 
 def test_compose_describes_the_whole_stack(compose: dict[str, Any]) -> None:
-    assert {"kafka", "postgres", "migrate", "prometheus", *SETTINGS} <= set(compose["services"])
+    expected = {"kafka", "postgres", "migrate", "prometheus", "grafana", *SETTINGS}
+    assert expected <= set(compose["services"])
 
 
 @pytest.mark.parametrize("service", sorted(SETTINGS))
@@ -70,13 +73,61 @@ def test_each_service_runs_its_own_module_on_its_own_port(
     assert spec["ports"] == [f"127.0.0.1:{port}:{port}"]
 
 
-def test_prometheus_scrapes_every_service_port(compose: dict[str, Any]) -> None:
-    config = yaml.safe_load((ROOT / "deploy/prometheus.yml").read_text())
-    targets = config["scrape_configs"][0]["static_configs"][0]["targets"]
-    expected = [
-        f"{s}:{compose['services'][s]['environment'][f'{s.upper()}__PORT']}" for s in SETTINGS
+def mounts(spec: dict[str, Any]) -> dict[str, str]:
+    """Container path → repository path of a service's bind mounts."""
+    binds = (volume.split(":") for volume in spec.get("volumes", []) if volume.startswith("./"))
+    return {container: host for host, container, *_ in binds}
+
+
+def test_prometheus_scrapes_every_service_port_as_a_job_of_its_name(
+    compose: dict[str, Any],
+) -> None:
+    config_file = mounts(compose["services"]["prometheus"])["/etc/prometheus/prometheus.yml"]
+    config = yaml.safe_load((ROOT / config_file).read_text())
+    jobs = {
+        job["job_name"]: [t for group in job["static_configs"] for t in group["targets"]]
+        for job in config["scrape_configs"]
+    }
+    for service in SETTINGS:
+        port = compose["services"][service]["environment"][f"{service.upper()}__PORT"]
+        assert jobs[service] == [f"{service}:{port}"]
+
+
+def test_prometheus_loads_the_rules_of_the_local_stack(compose: dict[str, Any]) -> None:
+    binds = mounts(compose["services"]["prometheus"])
+    config = yaml.safe_load((ROOT / binds["/etc/prometheus/prometheus.yml"]).read_text())
+    assert config["rule_files"] == ["rules/*.yml"]  # beside the config: /etc/prometheus/rules
+    assert binds["/etc/prometheus/rules"] == "./deploy/prometheus/rules"
+    assert sorted((ROOT / "deploy/prometheus/rules").glob("*.yml"))
+
+
+def test_the_local_and_compose_prometheus_scrape_the_same_jobs_with_the_same_rules() -> None:
+    template = (ROOT / "deploy/prometheus/prometheus.yml.in").read_text()
+    local = yaml.safe_load(re.sub(r"@([A-Z_]+)@", r"x-\1", template))
+    compose = yaml.safe_load((ROOT / "deploy/prometheus/compose.yml").read_text())
+    assert [job["job_name"] for job in local["scrape_configs"]] == [
+        job["job_name"] for job in compose["scrape_configs"]
     ]
-    assert sorted(targets) == sorted(expected)
+    assert [job["job_name"] for job in local["scrape_configs"]] == [*SETTINGS, "prometheus"]
+    assert local["rule_files"] == ["x-RULES_DIR/*.yml"]  # deploy/prometheus/rules, rendered
+
+
+def test_grafana_reads_the_provisioned_datasource_and_dashboards(compose: dict[str, Any]) -> None:
+    spec = compose["services"]["grafana"]
+    binds = mounts(spec)
+    provisioning = ROOT / binds["/etc/grafana/provisioning"]
+    [source] = yaml.safe_load((provisioning / "datasources/prometheus.yml").read_text())[
+        "datasources"
+    ]
+    assert source["url"] == "http://prometheus:9090"
+    assert compose["services"]["prometheus"]["ports"] == ["127.0.0.1:9090:9090"]
+    [provider] = yaml.safe_load((provisioning / "dashboards/boucle.yml").read_text())["providers"]
+    dashboards = ROOT / binds[provider["options"]["path"]]
+    dashboard = json.loads((dashboards / "boucle.json").read_text())
+    used = {panel["datasource"]["uid"] for panel in dashboard["panels"] if "datasource" in panel}
+    assert used == {source["uid"]}
+    home = spec["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert home == f"{provider['options']['path']}/boucle.json"
 
 
 def test_setting_one_consumer_variable_keeps_the_default_group(

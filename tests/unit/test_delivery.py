@@ -15,8 +15,8 @@ from services.collector.delivery import (
     decode_records,
     encode_records,
 )
+from services.collector.metrics import CollectorMetrics
 from services.collector.spool import Spool
-from shared.metrics import CollectorMetrics
 from shared.producer import OutgoingRecord
 from tests.infra import eventually
 

@@ -6,13 +6,18 @@ from datetime import UTC, datetime
 
 from services.collector.integrations import sendgrid
 from services.collector.integrations.common import WebhookRequest
-from services.feedback.routing import negative_signal
+from services.feedback.consumer.decoding import response_decoder
+from services.feedback.instruments import Bands, Response
+from services.feedback.negativity import assess
+from services.feedback.policy import FeedbackPolicy
+from services.feedback.triage import CustomerValue, History, Triage, triage
 from shared.events import TrackingEvent
 from shared.identity import email_hash
 from tests import webhooks
-from tests.factories import event
 
 RECEIVED = datetime(2026, 3, 1, tzinfo=UTC)
+POLICY = FeedbackPolicy()
+DECODE = response_decoder(Bands())
 
 
 def sendgrid_events() -> dict[str, TrackingEvent]:
@@ -23,32 +28,25 @@ def sendgrid_events() -> dict[str, TrackingEvent]:
     return {str(e.event): e for e in parsed.events}
 
 
-def test_a_spam_report_opens_a_priority_2_case_for_the_hashed_email() -> None:
-    spam = sendgrid_events()["Email Marked as Spam"]
-    signal = negative_signal(spam)
-    assert signal is not None
-    assert (signal.kind, signal.priority, signal.score) == ("spam_report", 2, None)
-    assert signal.person_id == f"email:{email_hash('grumpy@example.com')}"
-    assert signal.reason.startswith("Email Marked as Spam (")
+def triaged(response: Response) -> Triage:
+    negativity = assess(response, None, policy=POLICY.negativity)
+    assert negativity.negative
+    assert negativity.cause == "signal"
+    return triage(response, None, value=CustomerValue(), history=History(), policy=POLICY.triage)
 
 
-def test_an_unsubscribe_is_priority_3_and_opens_and_clicks_are_not_negative() -> None:
+def test_a_spam_report_is_a_priority_2_case_for_marketing_under_the_hashed_email() -> None:
+    spam = DECODE(sendgrid_events()["Email Marked as Spam"].to_bytes())
+    assert spam is not None
+    assert (spam.instrument, spam.channel, spam.score) == ("spam_report", "email", None)
+    assert f"email:{email_hash('grumpy@example.com')}" in spam.identifiers
+    assert (triaged(spam).priority, triaged(spam).queue) == (2, "marketing")
+
+
+def test_an_unsubscribe_is_priority_3_and_opens_clicks_deliveries_are_not_feedback() -> None:
     events = sendgrid_events()
-    unsubscribe = negative_signal(events["Unsubscribed"])
+    unsubscribe = DECODE(events["Unsubscribed"].to_bytes())
     assert unsubscribe is not None
-    assert (unsubscribe.kind, unsubscribe.priority) == ("unsubscribe", 3)
+    assert (triaged(unsubscribe).priority, triaged(unsubscribe).queue) == (3, "marketing")
     for name in ("Email Opened", "Email Link Clicked", "Email Delivered", "Email Bounced"):
-        assert negative_signal(events[name]) is None
-
-
-def test_nps_detractors_keep_their_behaviour() -> None:
-    signal = negative_signal(
-        event(
-            type="track",
-            name="NPS Submitted",
-            user_id="u1",
-            properties={"score": 1, "comment": "broken"},
-        )
-    )
-    assert signal is not None
-    assert (signal.kind, signal.priority, signal.reason) == ("nps", 1, "NPS 1: broken")
+        assert DECODE(events[name].to_bytes()) is None

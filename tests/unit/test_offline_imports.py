@@ -10,11 +10,11 @@ from prometheus_client import CollectorRegistry
 
 from services.collector.app import Ingestor
 from services.collector.imports import OfflineImporter, Record, records, row_event
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions
 from shared.errors import BadInput
 from shared.events import TrackingEvent
 from shared.identity import email_hash
-from shared.metrics import CollectorMetrics
 from tests import webhooks
 from tests.unit.test_collector_api import TOPICS, DictSources, ListSink
 from tests.unit.test_webhook_api import SetReceipts

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from services.collector.app import Ingestor, create_app
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import (
     CollectorOptions,
     CollectorSettings,
@@ -19,7 +20,6 @@ from services.collector.settings import (
     RateLimitSettings,
 )
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
 from tests.unit.test_collector_api import KEY, TOPICS, DictSources, ListSink
 
 IPHONE = (

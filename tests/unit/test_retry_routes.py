@@ -21,11 +21,11 @@ from services.collector.app import Ingestor, create_app
 from services.collector.delivery import DeliveryOptions, DurableSink
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions
 from services.collector.sources import Source
 from services.collector.spool import Spool
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
 from shared.producer import OutgoingRecord
 from tests import webhooks
 from tests.unit.test_collector_api import TOPICS

@@ -84,11 +84,12 @@ async def test_a_due_job_runs_between_batches_and_publishes_through_the_outbox()
     assert sweep.runs == [clock.now - HOUR, clock.now]
     assert cluster.values("swept") == [r.isoformat().encode() for r in sweep.runs]
     assert not sweep.overlapped
-    labels = {"job": "sweep", "outcome": "success"}
+    labels = {"scheduled_job": "sweep", "outcome": "success"}
     assert instance.metric("boucle_svc_job_runs_total", labels) == 2
-    assert instance.metric("boucle_svc_job_last_success_timestamp_seconds", {"job": "sweep"}) == (
-        clock.now.timestamp()
+    last_success = instance.metric(
+        "boucle_svc_job_last_success_timestamp_seconds", {"scheduled_job": "sweep"}
     )
+    assert last_success == clock.now.timestamp()
     await instance.finish()
 
 
@@ -123,13 +124,13 @@ async def test_of_two_instances_one_runs_a_job_and_the_other_skips_it() -> None:
     assert sweep.runs == [clock.now - timedelta(minutes=45)]
     assert (
         second_metrics.get_sample_value(
-            "boucle_svc_job_runs_total", {"job": "sweep", "outcome": "busy"}
+            "boucle_svc_job_runs_total", {"scheduled_job": "sweep", "outcome": "busy"}
         )
         == 1
     )
     assert (
         first_metrics.get_sample_value(
-            "boucle_svc_job_runs_total", {"job": "sweep", "outcome": "success"}
+            "boucle_svc_job_runs_total", {"scheduled_job": "sweep", "outcome": "success"}
         )
         == 1
     )
@@ -147,7 +148,26 @@ async def test_a_failing_job_is_counted_retried_and_its_output_never_published()
     assert [r.value for r in database.outbox] == [clock.now.isoformat().encode()]
     assert (
         registry.get_sample_value(
-            "boucle_svc_job_runs_total", {"job": "sweep", "outcome": "failure"}
+            "boucle_svc_job_runs_total", {"scheduled_job": "sweep", "outcome": "failure"}
         )
         == 1
     )
+
+
+async def test_every_instance_reports_the_period_and_the_last_success_of_any_instance() -> None:
+    """What the "job not succeeding" alert compares: a job's last success, whichever instance
+    ran it, against its period."""
+    database, clock, sweep = MemoryDatabase(), ManualClock(), Sweep()
+    job = Job("sweep", HOUR, sweep)
+    (first, _), (second, second_metrics) = (
+        scheduler(job, database, clock),
+        scheduler(job, database, clock),
+    )
+    labels = {"scheduled_job": "sweep"}
+    assert second_metrics.get_sample_value("boucle_svc_job_period_seconds", labels) == 3600
+    assert await first.run_due() == 1
+    ran_at = clock.now
+    clock.advance(timedelta(minutes=10))
+    assert await second.run_due() == 0  # not due: the first ran it
+    last = second_metrics.get_sample_value("boucle_svc_job_last_success_timestamp_seconds", labels)
+    assert last == ran_at.timestamp()

@@ -14,9 +14,9 @@ from services.collector.app import Ingestor, create_app
 from services.collector.integrations.providers import stored_secret
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import Integration
+from services.collector.metrics import CollectorMetrics
 from services.collector.settings import CollectorOptions
 from shared.events import TrackingEvent
-from shared.metrics import CollectorMetrics
 from tests import webhooks
 from tests.unit.test_collector_api import TOPICS, DictSources, ListSink
 from tests.webhooks import SendGridKeys, Signed

@@ -9,11 +9,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from services.collector.campaign import campaign_from, click_ids_from, query_params
 from services.collector.clock import plausible
+from services.collector.storable import amount_of
 from shared.errors import BadInput
 from shared.events import Campaign, TrackingEvent
 from shared.identity import EMAIL, email_hash
@@ -110,14 +111,12 @@ def from_iso(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def amount(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, bool) or value == "":
+def amount(value: Any, *, field: str = "amount") -> Decimal | None:
+    """None when absent; BadInput naming ``field`` when it is there but not a number (a deal
+    whose amount is garbage must not be stored as a deal worth nothing)."""
+    if value is None or value == "":
         return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+    return amount_of(value, field=field)
 
 
 def identities(email: Any = None, **crm_ids: Any) -> dict[str, str]:

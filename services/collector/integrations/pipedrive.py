@@ -86,7 +86,7 @@ def _deal(data: dict[str, Any], meta: dict[str, Any], sent: datetime | None) -> 
     occurred = from_iso(data.get(f"{status}_time")) or from_iso(data.get("add_time")) or sent
     if deal_id is None or occurred is None:
         raise BadInput("a Pipedrive deal needs data.id and a time (add_time or meta.timestamp)")
-    value = amount(data.get("value"))
+    value = amount(data.get("value"), field="data.value")
     return EventSpec(
         event=event,
         message_id=message_id(PROVIDER, "deal", str(deal_id), event),

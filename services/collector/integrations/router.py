@@ -19,10 +19,13 @@ from prometheus_client import CollectorRegistry, Counter
 
 from services.collector.app import Ingestor
 from services.collector.body import read_capped
-from services.collector.integrations.common import Refused, WebhookRequest
+from services.collector.integrations.common import Parsed, Refused, Rejected, WebhookRequest
 from services.collector.integrations.providers import PROVIDERS, Provider
 from services.collector.integrations.salesforce import ACK
 from services.collector.integrations.store import IntegrationLookup, ReceiptBook
+from services.collector.responses import errors
+from services.collector.storable import storable_event
+from shared.errors import BadInput
 from shared.producer import dead_letter
 
 
@@ -63,7 +66,7 @@ def integrations_router(
     metrics = WebhookMetrics(registry)
     limit = ingestor.options.limits.max_request_bytes
 
-    @router.post("/v1/hooks/{provider}/{source_id}")
+    @router.post("/v1/hooks/{provider}/{source_id}", responses=errors(400, 401, 408, 413, 503))
     async def hook(provider: str, source_id: str, request: Request) -> Response:
         now = clock()
         integration = PROVIDERS.get(provider)
@@ -76,7 +79,9 @@ def integrations_router(
                     "unknown_source", f"no enabled {provider} integration for source {source_id}"
                 ),
             )
-        body = await read_capped(request, limit=limit)
+        body = await read_capped(
+            request, limit=limit, deadlines=ingestor.options.limits.body_deadlines()
+        )
         webhook = WebhookRequest(
             method=request.method,
             url=_signed_url(request, public_base_url),
@@ -117,7 +122,7 @@ async def _take(
     receipts: ReceiptBook,
     metrics: WebhookMetrics,
 ) -> dict[str, Any]:
-    parsed = integration.parse(webhook, source_id=source_id, received_at=now)
+    parsed = storable(integration.parse(webhook, source_id=source_id, received_at=now))
     known = await receipts.seen(f"msg:{e.message_id}" for e in parsed.events)
     fresh = [e for e in parsed.events if f"msg:{e.message_id}" not in known]
     fresh = list({e.message_id: e for e in fresh}.values())  # one delivery may repeat an item
@@ -152,6 +157,22 @@ async def _take(
         "ignored": parsed.ignored,
         "rejected": [{"reason": r.reason} for r in parsed.rejected],
     }
+
+
+def storable(parsed: Parsed) -> Parsed:
+    """A provider's events that a store downstream could not hold are rejected like any
+    item that cannot become an event: dead-lettered with the reason, the rest taken."""
+    events, rejected = [], list(parsed.rejected)
+    for event in parsed.events:
+        try:
+            storable_event(event)
+        except BadInput as exc:
+            rejected.append(
+                Rejected(reason=f"{event.event}: {exc.message}", payload=event.to_bytes())
+            )
+        else:
+            events.append(event)
+    return Parsed(events=events, rejected=rejected, ignored=parsed.ignored)
 
 
 def _signed_url(request: Request, public_base_url: str | None) -> str:

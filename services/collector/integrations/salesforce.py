@@ -139,7 +139,7 @@ def _opportunity(fields: dict[str, Any]) -> EventSpec:
     if not opportunity_id:
         raise BadInput("an Opportunity notification needs the Id field")
     event = lifecycle_of(fields)
-    value = amount(fields.get("Amount"))
+    value = amount(fields.get("Amount"), field="Amount")
     currency = fields.get("CurrencyIsoCode")
     return EventSpec(
         event=event,

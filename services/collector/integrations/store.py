@@ -12,9 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.collector.cache import DB_ERRORS, ExpiringCache
 from services.collector.integrations.tables import SourceIntegrationRow, WebhookReceiptRow
 from services.collector.tables import SourceRow
+from shared.cache import DB_ERRORS, ExpiringCache
 from shared.errors import DependencyDown
 
 # Receipts outlive every provider's retry schedule (HubSpot workflows retry for three days).

@@ -1,0 +1,137 @@
+"""Anchor sentences: the bilingual examples the embedding classifier is fitted on at start-up.
+
+They are written for this purpose and kept apart from the labelled evaluation set in
+``tests/fixtures/feedback``: a line of one must never be copied into the other, or the measured
+precision says nothing. Changing a sentence changes ``classifier_version``.
+"""
+
+from __future__ import annotations
+
+from services.feedback.text.verdict import Label
+
+NEGATIVE_EN = (
+    "Very disappointed with this purchase.",
+    "The worst customer experience I have ever had.",
+    "It broke after two days, total waste of money.",
+    "Nobody answers the phone and my problem is still not solved.",
+    "I waited for weeks and nothing arrived.",
+    "The staff were rude and unhelpful.",
+    "Poor quality, it does not work as advertised.",
+    "I am really unhappy with how I was treated.",
+    "This is unacceptable, I expected much better.",
+    "The app keeps crashing and I cannot log in.",
+    "I was overcharged and nobody will fix it.",
+    "Terrible service, I would not recommend you to anyone.",
+    "Still waiting for an answer after three emails, frustrating.",
+    "The item was damaged and the replacement is also faulty.",
+    "Not happy at all, the product is useless.",
+    "The price is far too high.",
+    "Awful, slow and badly organised.",
+    "I regret buying this, it is a disaster.",
+)
+NEGATIVE_FR = (
+    "Très déçu de cet achat.",
+    "La pire expérience client que j'ai jamais eue.",
+    "Cassé au bout de deux jours, de l'argent jeté par les fenêtres.",
+    "Personne ne répond au téléphone et mon problème n'est toujours pas réglé.",
+    "J'ai attendu des semaines et rien n'est arrivé.",
+    "Le personnel était désagréable et ne m'a pas aidé.",
+    "Mauvaise qualité, ça ne marche pas comme promis.",
+    "Je suis vraiment mécontent de la façon dont on m'a traité.",
+    "C'est inadmissible, je m'attendais à beaucoup mieux.",
+    "L'application plante sans arrêt et je n'arrive pas à me connecter.",
+    "On m'a facturé trop cher et personne ne corrige l'erreur.",
+    "Service lamentable, je ne vous recommanderai à personne.",
+    "Toujours aucune réponse après trois mails, c'est agaçant.",
+    "L'article était abîmé et celui de remplacement est aussi défectueux.",
+    "Pas content du tout, le produit est inutilisable.",
+    "Le prix est bien trop élevé.",
+    "Nul, lent et mal organisé.",
+    "Je regrette cet achat, c'est une catastrophe.",
+)
+NEUTRAL_EN = (
+    "I would like to know the opening hours of the shop.",
+    "Can you tell me how to change my address?",
+    "I ordered on Monday.",
+    "The parcel came on the expected day.",
+    "It is fine, nothing special to report.",
+    "Average, neither good nor bad.",
+    "I have a question about my invoice number.",
+    "Please send me the user manual.",
+    "I bought it as a gift for my brother.",
+    "It does what it says, no more, no less.",
+    "Is this model available in blue?",
+    "I used the website to place my order.",
+    "Nothing to add.",
+    "I visited the store last Saturday.",
+    "Noted.",
+    "How long does the warranty last?",
+    "Some things were good, others less so.",
+    "I will see over time how it holds up.",
+)
+NEUTRAL_FR = (
+    "Je voudrais connaître les horaires d'ouverture du magasin.",
+    "Pouvez-vous m'indiquer comment changer mon adresse ?",
+    "J'ai commandé lundi.",
+    "Le colis est arrivé le jour prévu.",
+    "Correct, rien de particulier à signaler.",
+    "Moyen, ni bien ni mal.",
+    "J'ai une question sur mon numéro de facture.",
+    "Merci de m'envoyer la notice d'utilisation.",
+    "Je l'ai acheté pour offrir à mon frère.",
+    "Ça fait ce qui est annoncé, ni plus ni moins.",
+    "Ce modèle existe-t-il en bleu ?",
+    "J'ai utilisé le site pour passer commande.",
+    "Rien à ajouter.",
+    "Je suis passé au magasin samedi dernier.",
+    "C'est noté.",
+    "Combien de temps dure la garantie ?",
+    "Certaines choses étaient bien, d'autres moins.",
+    "Je verrai avec le temps comment ça tient.",
+)
+POSITIVE_EN = (
+    "Really happy with my purchase.",
+    "Excellent service, thank you very much.",
+    "Fast delivery and the product is exactly as described.",
+    "The advisor was friendly and solved my issue in minutes.",
+    "Great quality, I will buy again.",
+    "I love it, it works perfectly.",
+    "The price is very fair for this quality.",
+    "The staff were helpful and welcoming.",
+    "Smooth experience from start to finish.",
+    "I highly recommend this shop.",
+    "Flawless, exactly what I hoped for.",
+    "The new app is easy to use and quick.",
+    "Returning the item was easy and hassle-free.",
+    "Better than I expected, well done.",
+    "Top notch, five stars.",
+    "Always a pleasure to order from you.",
+    "Brilliant support, they really listened.",
+    "Very satisfied overall.",
+)
+POSITIVE_FR = (
+    "Très content de mon achat.",
+    "Excellent service, merci beaucoup.",
+    "Livraison rapide et le produit est conforme à la description.",
+    "Le conseiller était aimable et a réglé mon souci en quelques minutes.",
+    "Très bonne qualité, je recommanderai.",
+    "J'adore, ça marche parfaitement.",
+    "Le prix est très raisonnable pour cette qualité.",
+    "Le personnel était serviable et accueillant.",
+    "Tout s'est bien passé du début à la fin.",
+    "Je recommande vivement cette boutique.",
+    "Sans faute, exactement ce que j'espérais.",
+    "La nouvelle appli est simple et rapide.",
+    "Le retour de l'article a été simple et sans tracas.",
+    "Mieux que ce que j'espérais, bravo.",
+    "Au top, cinq étoiles.",
+    "Toujours un plaisir de commander chez vous.",
+    "Un support génial, ils m'ont vraiment écouté.",
+    "Très satisfait dans l'ensemble.",
+)
+
+ANCHORS: dict[Label, tuple[str, ...]] = {
+    "negative": NEGATIVE_EN + NEGATIVE_FR,
+    "neutral": NEUTRAL_EN + NEUTRAL_FR,
+    "positive": POSITIVE_EN + POSITIVE_FR,
+}
