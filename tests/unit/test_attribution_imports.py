@@ -76,3 +76,26 @@ def test_rates_need_a_positive_rate_per_currency_and_day() -> None:
         (date(2026, 3, 1), "USD", Decimal("1.08"))
     ]
     assert [(r.line, r.field) for r in parsed.refused] == [(3, "rate")]
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        (b"2026-03-01,goo\x00gle,cpc,a,1,EUR", "source"),
+        (b"2026-03-01,google,cpc,a,1e30,EUR", "cost"),
+        (b"2026-03-01,google,cpc,a,1,\xc3\x89UR", "currency"),
+        (b"2026-03-01,google,cpc,a,1,EUR,9999999999999999999999", "impressions"),
+    ],
+)
+def test_values_the_database_could_not_take_are_refused_with_their_field(
+    line: bytes, field: str
+) -> None:
+    body = b"date,source,medium,campaign,cost,currency,impressions\n" + line + b"\n"
+    [refused] = parse_spend(body, is_csv=True).refused
+    assert (refused.line, refused.field) == (2, field)
+
+
+def test_a_csv_that_cannot_be_read_is_refused_whole_from_the_line_it_breaks() -> None:
+    body = b'date,source,medium,campaign,cost,currency\n2026-03-01,"google' + b"x" * 200_000
+    with pytest.raises(BadInput, match="cannot be read from line 2"):
+        parse_spend(body, is_csv=True)

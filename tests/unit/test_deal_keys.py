@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError
-
 from services.sessionizer.touchpoints import EventRoles, conversion_of
-from shared.database import is_transient
 from shared.deals import deal_key
 from tests.factories import event
 
@@ -23,12 +20,3 @@ def test_the_sessionizer_gives_a_won_deals_conversion_its_deal_key() -> None:
     order = event(type="track", name="Order Completed", properties={"revenue": 3})
     assert conversion_of(won, "p", roles).deal_id == "pipedrive:4711"  # type: ignore[union-attr]
     assert conversion_of(order, "p", roles).deal_id is None  # type: ignore[union-attr]
-
-
-class Deadlock(Exception):
-    sqlstate = "40P01"
-
-
-def test_a_transaction_rolled_back_to_break_a_deadlock_is_retried() -> None:
-    assert is_transient(DBAPIError("UPDATE …", {}, Deadlock()))
-    assert not is_transient(DBAPIError("UPDATE …", {}, ValueError()))

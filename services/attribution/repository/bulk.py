@@ -137,7 +137,7 @@ async def delete(
     session: AsyncSession, table: Table, keys: Sequence[str], rows: Sequence[Row]
 ) -> None:
     """DELETE the rows whose ``keys`` equal one of ``rows``. The first key is also matched
-    by ``= ANY``, so the planner finds the rows by index whatever its row estimates."""
+    on its own, so the planner finds the rows by index whatever its row estimates."""
     if not rows:
         return
     ordered = sorted(rows, key=tuple)
@@ -146,7 +146,7 @@ async def delete(
     await session.execute(
         text(
             f"DELETE FROM {_name(table)} AS t USING {_unnest(table, keys)} "
-            f"WHERE t.{keys[0]} = ANY({first}) AND {matched}"
+            f"WHERE t.{keys[0]} IN (SELECT unnest({first})) AND {matched}"
         ),
         {**_params(keys, ordered), "first": sorted({row[0] for row in ordered})},
     )

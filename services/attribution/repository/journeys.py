@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, select, text
+from sqlalchemy import ColumnElement, Table, Text, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import any_, bindparam
+from sqlalchemy.sql.expression import bindparam
 
 from services.attribution.journeys import ConversionView, TouchView
 from services.attribution.repository import bulk
@@ -45,8 +46,12 @@ CONVERSION_COLUMNS = (
 PERSON_LOCK_SPACE = 4_184_001
 
 
-def any_of(name: str, values: Iterable[str]) -> object:
-    return any_(bindparam(name, sorted(set(values)), type_=ARRAY(CONVERSIONS.c.person_id.type)))
+def any_of(column: ColumnElement[Any], values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (SELECT unnest($1))``: one array parameter whatever the number of keys, which
+    the planner joins on the index; ``= ANY($1)`` in a prepared statement compares every row
+    with every key (the feedback service measured 19 ms against 2 ms)."""
+    array = bindparam(None, sorted(set(values)), type_=ARRAY(Text))
+    return column.in_(select(func.unnest(array)))
 
 
 async def lock_persons(session: AsyncSession, persons: Collection[str]) -> None:
@@ -88,7 +93,7 @@ async def stored_versions(
         return {}
     key = table.c[f"{table.name[:-1]}_id"]
     read = [table.c[name] for name in READ[table.name]]
-    query = select(key, table.c.version, *read).where(key == any_of("ids", ids))
+    query = select(key, table.c.version, *read).where(any_of(key, ids))
     return {row[0]: (row[1], tuple(row[2:])) for row in (await session.execute(query)).all()}
 
 
@@ -175,7 +180,7 @@ async def sharing_deals(session: AsyncSession, persons: Collection[str]) -> set[
         select(theirs.c.person_id)
         .distinct()
         .join(mine, mine.c.deal_id == theirs.c.deal_id)
-        .where(mine.c.person_id == any_of("persons", persons))
+        .where(any_of(mine.c.person_id, persons))
     )
     return set((await session.execute(query)).scalars())
 
@@ -183,7 +188,7 @@ async def sharing_deals(session: AsyncSession, persons: Collection[str]) -> set[
 async def persons_of_deals(session: AsyncSession, deals: Collection[str]) -> set[str]:
     if not deals:
         return set()
-    query = select(CONVERSIONS.c.person_id).where(CONVERSIONS.c.deal_id == any_of("deals", deals))
+    query = select(CONVERSIONS.c.person_id).where(any_of(CONVERSIONS.c.deal_id, deals))
     return set((await session.execute(query)).scalars())
 
 
@@ -193,7 +198,7 @@ async def touches_of(session: AsyncSession, persons: Collection[str]) -> dict[st
     query = (
         select(t.touchpoint_id, t.person_id, t.occurred_at, t.channel, t.source, t.medium)
         .add_columns(t.campaign, t.touch_type)
-        .where(t.person_id == any_of("persons", persons), t.retracted.is_(False))
+        .where(any_of(t.person_id, persons), t.retracted.is_(False))
         .order_by(t.occurred_at, t.touchpoint_id)
     )
     touches: dict[str, list[TouchView]] = {}
@@ -206,7 +211,7 @@ async def conversions_of(session: AsyncSession, persons: Collection[str]) -> lis
     c = CONVERSIONS.c
     query = select(
         c.conversion_id, c.person_id, c.occurred_at, c.stage, c.revenue, c.currency, c.deal_id
-    ).where(c.person_id == any_of("persons", persons))
+    ).where(any_of(c.person_id, persons))
     return [ConversionView(*row) for row in (await session.execute(query)).all()]
 
 
@@ -214,7 +219,7 @@ async def losses_of(session: AsyncSession, deals: Collection[str]) -> dict[str, 
     if not deals:
         return {}
     d = DEAL_LOSSES.c
-    query = select(d.deal_id, d.lost_at).where(d.deal_id == any_of("deals", deals))
+    query = select(d.deal_id, d.lost_at).where(any_of(d.deal_id, deals))
     return {row[0]: row[1] for row in (await session.execute(query)).all()}
 
 

@@ -62,7 +62,7 @@ async def _lines(
     if not outcomes:
         return lines
     query = select(*(CREDITS.c[name] for name in LINE_FIELDS)).where(
-        CREDITS.c.outcome_id == any_of("outcomes", outcomes)
+        any_of(CREDITS.c.outcome_id, outcomes)
     )
     for row in (await session.execute(query)).all():
         line = CreditLine(*row)
@@ -73,7 +73,7 @@ async def _lines(
 async def _persons(session: AsyncSession, persons: Collection[str]) -> dict[str, StoredPerson]:
     p = PERSONS.c
     query = select(p.person_id, p.contribution, p.reach, p.null_due).where(
-        p.person_id == any_of("persons", persons)
+        any_of(p.person_id, persons)
     )
     return {
         row[0]: StoredPerson(
@@ -92,7 +92,7 @@ async def _outcomes(
     versions: dict[str, int] = {}
     if not outcomes:
         return states, versions
-    query = select(OUTCOMES).where(OUTCOMES.c.outcome_id == any_of("outcomes", outcomes))
+    query = select(OUTCOMES).where(any_of(OUTCOMES.c.outcome_id, outcomes))
     for row in (await session.execute(query)).mappings():
         states[row["outcome_id"]] = outcome_state(row)
         versions[row["outcome_id"]] = row["credit_version"]
