@@ -67,6 +67,12 @@ class Signal:
     summary: str
     reasons: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    # Triage's rule priority before any raise (0: the same as ``priority``).
+    base_priority: int = 0
+
+    @property
+    def base(self) -> int:
+        return self.base_priority or self.priority
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,9 @@ class Case:
     merged_into: str | None = None
     previous_case_id: str | None = None
     version: int = 1
+    # The most urgent rule priority among the case's responses, before raises (0: unknown,
+    # a case stored before it was kept; ``sla_priority`` stands in).
+    base_priority: int = 0
 
     @property
     def active(self) -> bool:

@@ -49,6 +49,7 @@ def row_of(case: Case, *, policy: SlaPolicy) -> dict[str, Any]:
         "merged_into": case.merged_into,
         "previous_case_id": case.previous_case_id,
         "version": case.version,
+        "base_priority": case.base_priority,
         "next_due_at": next_due_at(case, policy=policy),
         "sla_deadline": sla_deadline(case, policy=policy),
         "contacted_in_time": done.first_contact,
@@ -90,4 +91,5 @@ def case_of(row: Mapping[Any, Any]) -> Case:
         merged_into=row["merged_into"],
         previous_case_id=row["previous_case_id"],
         version=row["version"],
+        base_priority=row["base_priority"] or 0,
     )

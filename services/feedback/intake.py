@@ -14,7 +14,14 @@ from datetime import datetime
 
 from services.feedback.case import Case, CaseConflict, Change, Signal, advance, record, union
 from services.feedback.instruments import Response
-from services.feedback.lifecycle import attach, mark_recovered, open_case, reopen
+from services.feedback.lifecycle import (
+    attach,
+    base_of,
+    mark_recovered,
+    open_case,
+    reopen,
+    repeated,
+)
 from services.feedback.negativity import Negativity
 from services.feedback.policy import IntakePolicy
 from services.feedback.text.verdict import TextVerdict
@@ -34,6 +41,7 @@ def signal_of(
         summary=summary_of(response),
         reasons=(*negativity.reasons, *triage.reasons),
         themes=verdict.themes if verdict else (),
+        base_priority=triage.base_priority,
     )
 
 
@@ -102,11 +110,14 @@ def merge(survivor: Case, absorbed: Case, *, at: datetime) -> tuple[Change, Chan
                 f"cannot merge case {case.case_id}: it is {case.status}", case_id=case.case_id
             )
     urgent = absorbed if absorbed.priority < survivor.priority else survivor
+    base = min(base_of(survivor), base_of(absorbed))
     merged = advance(
         survivor,
         at,
-        priority=urgent.priority,
-        sla_priority=min(survivor.sla_priority, absorbed.sla_priority),
+        # Two people's negatives on one case are repeats, as if they had come to one person.
+        priority=min(urgent.priority, repeated(base)),
+        sla_priority=min(survivor.sla_priority, absorbed.sla_priority, repeated(base)),
+        base_priority=base,
         queue=urgent.queue,
         summary=urgent.summary,
         opened_at=min(survivor.opened_at, absorbed.opened_at),

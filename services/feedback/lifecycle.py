@@ -54,21 +54,37 @@ def open_case(
         response_ids=(signal.message_id,),
         themes=signal.themes,
         previous_case_id=previous_case_id,
+        base_priority=signal.base,
     )
     return Change(case, (record(case, "opened", at, **_signal_detail(signal)),))
 
 
+def repeated(*bases: int) -> int:
+    """The priority of a case holding several negatives: one level above the most urgent rule
+    priority among them. Taken from the rule priorities, not from the order the responses came
+    in, so the same responses make the same case in any order (two instances, a replay)."""
+    return max(1, min(bases) - 1)
+
+
+def base_of(case: Case) -> int:
+    return case.base_priority or case.sla_priority
+
+
 def attach(case: Case, signal: Signal, *, at: datetime) -> Change:
-    """Another negative response of the person: the most urgent priority (and its queue) wins."""
+    """Another negative response of the person: a repeat, so the case is raised one level above
+    its most urgent rule priority; the most urgent priority (and its queue) wins."""
     _require(case, "attach a response to", ACTIVE)
     if signal.message_id in case.response_ids:
         return Change(case)
-    urgent = signal.priority < case.priority
+    base = min(base_of(case), signal.base)
+    priority = min(signal.priority, repeated(base))
+    urgent = priority < case.priority
     after = advance(
         case,
         at,
-        priority=min(case.priority, signal.priority),
-        sla_priority=min(case.sla_priority, signal.priority),
+        priority=min(case.priority, priority),
+        sla_priority=min(case.sla_priority, priority),
+        base_priority=base,
         queue=signal.queue if urgent else case.queue,
         summary=signal.summary,
         response_ids=(*case.response_ids, signal.message_id),

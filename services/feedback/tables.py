@@ -140,6 +140,7 @@ CASES = Table(
     Column("status", String(20), nullable=False),
     Column("priority", SmallInteger, nullable=False),
     Column("sla_priority", SmallInteger, nullable=False),
+    Column("base_priority", SmallInteger),
     Column("queue", String(200), nullable=False),
     Column("summary", Text, nullable=False),
     Column("opened_at", Timestamp, nullable=False),

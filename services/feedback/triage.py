@@ -55,6 +55,9 @@ class Triage:
     rule: str
     route: str
     reasons: tuple[str, ...]
+    # The rule's priority, before a repeat or an unrecovered case raised it: what a case
+    # holding several negatives is raised from, whatever order they came in.
+    base_priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ def triage(
         rule=name,
         route=route,
         reasons=tuple(reasons),
+        base_priority=base,
     )
 
 

@@ -108,6 +108,24 @@ def test_attaching_keeps_the_most_urgent_priority_and_its_queue() -> None:
     assert calmer.response_ids == ("m1", "m2", "m3")
 
 
+@pytest.mark.parametrize("bases", [(2, 3), (3, 2), (3, 3, 3), (2, 3, 3), (3, 3, 2)])
+def test_a_repeat_raises_the_case_one_level_above_its_most_urgent_rule_in_any_order(
+    bases: tuple[int, ...],
+) -> None:
+    def case_of(order: tuple[int, ...]) -> Case:
+        signals = [signal(f"m{i}", priority=p) for i, p in enumerate(order)]
+        case = open_case("case-1", signals[0], person_id="p1", at=T0).case
+        for later in signals[1:]:
+            case = attach(case, later, at=T0 + HOUR).case
+        return case
+
+    cases = [case_of(bases), case_of(tuple(reversed(bases)))]
+    expected = max(1, min(bases) - 1)
+    assert [(c.priority, c.sla_priority, c.base_priority) for c in cases] == [
+        (expected, expected, min(bases))
+    ] * 2
+
+
 def test_attaching_the_same_response_twice_changes_nothing() -> None:
     case = opened()
     again = attach(case, signal("m1"), at=T0 + HOUR)
