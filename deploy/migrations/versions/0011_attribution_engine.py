@@ -7,8 +7,9 @@ contribution to the fitted counts, the counts and fits of Markov and Shapley, th
 aggregates (credit totals, credit versions, reach), ad costs, imported spend, rates by day, the
 campaigns' channels and the restatement walks.
 
-Revision ID: 0010
-Revises: 0009 (0009 is the sessionizer's set-based schema, merged first)
+Revision ID: 0011
+Revises: 0010 (the numbers before it went to the sessionizer's and feedback's schemas, merged
+first)
 Create Date: 2026-12-01
 """
 
@@ -19,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -341,7 +342,7 @@ def _costs() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0009's attribution tables, empty (the stream rebuilds them)."""
+    """Back to 0010's attribution tables, empty (the stream rebuilds them)."""
     for name in (*NEW_TABLES, "credits", "touchpoints", "conversions"):
         op.drop_table(name, schema=S)
     table(
