@@ -31,6 +31,9 @@ STAGE_TOUCHES: dict[str, Stage] = {"Lead Created": "lead", "Opportunity Created"
 class AttributionConsumer(ConsumerSettings):
     # A default per service: setting one consumer variable must not lose the others.
     group_id: str = "boucle-attribution"
+    # Each batch recomputes the persons it touches with a fixed number of statements, so bigger
+    # batches cost fewer round trips per record (bench.attribution_consumer: +33 %).
+    max_records: int = 2000
 
 
 class ModelSpec(Group):

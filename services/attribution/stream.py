@@ -135,7 +135,7 @@ class RawEventHandler:
             taken = await costs.record_ad_costs(
                 session, [s for s in signals if isinstance(s, AdCost)]
             )
-            self._metrics.ad_costs.inc(taken)
+            work.after_commit(lambda: self._metrics.ad_costs.inc(taken))
             losses = [(s.deal_id, s.at) for s in signals if isinstance(s, DealLoss)]
             moved = await journeys.record_losses(session, losses)
             persons: Collection[str] = await journeys.persons_of_deals(session, moved)
