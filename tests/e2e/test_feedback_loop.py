@@ -28,7 +28,7 @@ def command(stack: Stack, case: dict[str, Any], name: str, body: dict[str, Any])
     response = httpx.post(
         f"{stack.urls['feedback']}/v1/cases/{case['caseId']}/{name}",
         json=body,
-        headers={"If-Match": f'"{case["version"]}"'},
+        headers={"If-Match": f'"{case["version"]}"', "Authorization": f"Bearer {stack.token}"},
         timeout=10,
     )
     assert response.status_code == 200, response.text
