@@ -125,13 +125,16 @@ def environment(topics: TopicSettings, database: str) -> dict[str, str]:
 
 
 async def drained(env: dict[str, str], topics: TopicSettings, raw_total: int) -> bool:
-    """Every consumer committed everything there is, the journeys topic included."""
+    """Every consumer committed everything there is, the topics the sessionizer writes
+    included: their end offsets are read only once it has committed the whole raw topic (and
+    so published everything it will), else a late publish could be missed."""
     group = env["SESSIONIZER__CONSUMER__GROUP_ID"].rsplit("-", 1)[0]
+    if await infra.committed(f"{group}-sessionizer", topics.raw_events) < raw_total:
+        return False
     journeys = await infra.end_offsets(topics.journeys)
     links = await infra.end_offsets(topics.identities)
     return (
-        await infra.committed(f"{group}-sessionizer", topics.raw_events) >= raw_total
-        and await infra.committed(f"{group}-feedback", topics.raw_events) >= raw_total
+        await infra.committed(f"{group}-feedback", topics.raw_events) >= raw_total
         and journeys > 0
         and await infra.committed(f"{group}-attribution", topics.journeys) >= journeys
         and await infra.committed(f"{group}-attribution", topics.raw_events) >= raw_total
