@@ -43,9 +43,11 @@ SNAPSHOT = {
     "credit_totals": "SELECT model, dimension, day, value, stage, currency, conversions, revenue "
     "FROM attribution.credit_totals WHERE model NOT IN ('markov', 'shapley')",
     # Which response opened a person's case depends on the order two instances applied them,
-    # so case ids are left out; what the cases hold and how urgent they are is not.
+    # so case ids are left out; what the cases hold and how urgent they are is not. Merged
+    # cases are history like retracted touchpoints: an answer that came before its person was
+    # linked had a provisional person's case, merged once the link came.
     "cases": "SELECT person_id, status, priority, queue, cardinality(response_ids) "
-    "FROM feedback.cases",
+    "FROM feedback.cases WHERE status <> 'merged'",
     "responses": "SELECT message_id, person_id, band, negative, case_id IS NOT NULL "
     "FROM feedback.responses",
     "response_counts": "SELECT day, instrument, channel, campaign, responses, negative, positive "
