@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from services.attribution.api import BAD_REQUEST, Context, chosen_models, currency_of
+from services.attribution.api import BAD_REQUEST, Context, GroupBy, chosen_models, currency_of
 from services.attribution.repository import series as repository
 from services.attribution.repository.reports import Window
 from services.attribution.series import (
@@ -69,21 +69,28 @@ def overview_router() -> APIRouter:
         to: To = None,
         stage: Annotated[str | None, Query(max_length=40, pattern=r"^[^\x00]*$")] = None,
         currency: str | None = None,
+        group_by: GroupBy = "channel",
+        key: Annotated[
+            str | None,
+            Query(max_length=512, pattern=r"^[^\x00]*$", description="one group of group_by"),
+        ] = None,
     ) -> SeriesOut:
         """Credited revenue and conversions per model, and cost, per period, converted into
-        ``currency`` (the reporting one by default) as the report converts them."""
+        ``currency`` (the reporting one by default) as the report converts them: of every
+        conversion, or with ``key`` of one group of ``group_by`` (empty: the group of none).
+        Over every conversion each model's revenue is the same; per group they differ."""
         chosen = chosen_models(models, context.lineup)
         _range(date_from, to)
         window = Window(
-            dimension=repository.EVERY_CREDIT,
+            dimension=group_by if key is not None else repository.EVERY_CREDIT,
             low=date_from or date.min,
             high=to or date.max,
             stage=stage,
             target=currency_of(currency, context.money.reporting),
             base=context.money.base,
         )
-        credited = await repository.credited(session, window, chosen, grain=grain)
-        costs = await repository.costs(session, window, grain=grain)
+        credited = await repository.credited(session, window, chosen, grain=grain, key=key)
+        costs = await repository.costs(session, window, grain=grain, key=key)
         try:
             points = points_of(credited, costs, models=chosen, span=(date_from, to), grain=grain)
         except BadInput as exc:
@@ -94,6 +101,8 @@ def overview_router() -> APIRouter:
             to=to,
             stage=stage,
             currency=window.target,
+            group_by=group_by if key is not None else None,
+            key=key,
             models=chosen,
             points=points,
             unconverted=unconverted_of(credited, costs),

@@ -37,6 +37,8 @@ class SeriesOut(ApiModel):
     to: date | None
     stage: str | None
     currency: str
+    group_by: str | None = Field(description="with key: the dimension of the group")
+    key: str | None = Field(description="the group drawn; null: every conversion")
     models: list[str]
     points: list[PointOut]
     unconverted: list[UnconvertedOut]

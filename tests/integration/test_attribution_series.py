@@ -69,6 +69,26 @@ async def test_weeks_from_monday_add_up_to_the_report_of_the_same_range(
     assert cost == sum(float(g["cost"] or 0) for g in whole["groups"]) == 30.0
 
 
+async def test_one_groups_series_adds_up_to_its_row_of_the_report_model_by_model(
+    api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await api.post("/v1/attribution/rates", content=RATES, headers=CSV)
+    await journeys(sessions)
+    models = "first_touch,last_touch,linear"
+
+    spring = await series(api, models=models, group_by="campaign", key="spring", **MARCH)
+    whole = await report(api, group_by="campaign", **MARCH)
+
+    [row] = [g for g in whole["groups"] if g["key"] == "spring"]
+    for model in models.split(","):
+        over_time = sum(float(p["revenue"][model]) for p in spring["points"])
+        assert over_time == float(row["models"][model]["revenue"]), model
+    assert sum(float(p["cost"]) for p in spring["points"]) == float(row["cost"])
+    assert (spring["groupBy"], spring["key"]) == ("campaign", "spring")
+    by_type = await series(api, models="linear", group_by="touch_type", key="session", **MARCH)
+    assert all(p["cost"] == "0.0000" for p in by_type["points"])  # costs have no touch type
+
+
 async def test_without_bounds_the_series_spans_the_days_that_have_data(
     api: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -62,24 +62,47 @@ function drawGroups() {
   });
 }
 
+// Over every conversion each model credits the same revenue (models share it out, they do
+// not make it): one line. For one group the models differ: a line each.
 function drawSeries(series) {
+  const revenue = series.key === null
+    ? [{ name: "revenue", values: series.points.map((p) => p.revenue[series.models[0]]) }]
+    : series.models.map((model) => ({ name: model, values: series.points.map((p) => p.revenue[model]) }));
+  const of = series.key === null ? "" : ` of ${series.groupBy} ${series.key || "(none)"}`;
   lineChart(document.getElementById("series-chart"), {
     periods: series.points.map((p) => p.period),
-    series: [
-      ...series.models.map((model) => ({ name: model, values: series.points.map((p) => p.revenue[model]) })),
-      { name: "cost", values: series.points.map((p) => p.cost), color: "#475569" },
-    ],
+    series: [...revenue, { name: "cost", values: series.points.map((p) => p.cost), color: "#475569" }],
     format: (v) => number(v, 0),
-    label: `revenue per model and cost, per ${series.grain}, in ${series.currency}`,
+    label: `revenue and cost${of}, per ${series.grain}, in ${series.currency}`,
     empty: "Nothing in this range.",
   });
   const left = series.unconverted.map((u) => {
-    const revenue = Object.entries(u.revenue).map(([m, v]) => `${m} ${number(v, 2)}`).join(", ");
-    return `${u.currency}: revenue ${revenue || "0"}, cost ${number(u.cost, 2)}`;
+    const amounts = Object.entries(u.revenue).map(([m, v]) => `${m} ${number(v, 2)}`).join(", ");
+    return `${u.currency}: revenue ${amounts || "0"}, cost ${number(u.cost, 2)}`;
   });
   document.getElementById("unconverted").textContent = left.length
     ? `Left out, no rate into ${series.currency} on their day: ${left.join("; ")}`
     : "";
+}
+
+// The groups one can draw over time; each option's value is the group's key as JSON (null:
+// every conversion; "": the group of none).
+function seriesGroups() {
+  const select = document.getElementById("series-group");
+  const keys = report.groups.map((g) => (g.key === null ? "" : g.key));
+  const kept = select.value && keys.includes(JSON.parse(select.value)) ? select.value : "null";
+  const options = [new Option("every conversion", "null")];
+  for (const key of keys) options.push(new Option(key || "(none)", JSON.stringify(key)));
+  for (const option of options) option.selected = option.value === kept;
+  select.replaceChildren(...options);
+}
+
+async function loadSeries() {
+  const p = picked();
+  const key = JSON.parse(document.getElementById("series-group").value || "null");
+  // Not through query(): the group of none has the key "", which query() would leave out.
+  const group = key === null ? "" : `&${new URLSearchParams({ group_by: p.groupBy, key })}`;
+  return api(`${API}/series?${query({ ...common(p), grain: p.grain })}${group}`);
 }
 
 function drawTable() {
@@ -129,15 +152,12 @@ async function show() {
   if (!p.models.length) return status("Pick at least one model.", { error: true });
   status("Loading…");
   try {
-    const [answer, series] = await Promise.all([
-      api(`${API}?${query({ ...common(p), group_by: p.groupBy })}`),
-      api(`${API}/series?${query({ ...common(p), grain: p.grain })}`),
-    ]);
-    report = answer;
+    report = await api(`${API}?${query({ ...common(p), group_by: p.groupBy })}`);
     for (const node of document.querySelectorAll(".group-name")) node.textContent = p.groupBy.replace("_", " ");
     tableModels(p.models);
+    seriesGroups();
     drawGroups();
-    drawSeries(series);
+    drawSeries(await loadSeries());
     drawTable();
     await showConversions({ from: p.from, to: p.to });
     const first = report.models[0];
@@ -168,6 +188,14 @@ async function setUp() {
   });
   document.getElementById("measure").addEventListener("change", drawGroups);
   document.getElementById("table-model").addEventListener("change", drawTable);
+  document.getElementById("series-group").addEventListener("change", async () => {
+    try {
+      drawSeries(await loadSeries());
+      document.body.dataset.shown = String(++shown);
+    } catch (error) {
+      status(error.message, { error: true });
+    }
+  });
   document.getElementById("csv").addEventListener("click", downloadCsv);
   await show();
 }

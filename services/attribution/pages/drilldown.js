@@ -83,7 +83,7 @@ function drawPath(conversion) {
       { key: "at", label: "When", value: (t) => t.occurredAt, text: (t) => dateTime(t.occurredAt) },
       { key: "channel", label: "Channel", value: (t) => t.channel },
       { key: "campaign", label: "Campaign", value: (t) => t.campaign ?? null, text: (t) => t.campaign || "–" },
-      { key: "source", label: "Source / medium", value: (t) => [t.source, t.medium].filter(Boolean).join(" / ") || null, text: (t) => [t.source, t.medium].filter(Boolean).join(" / ") || "–" },
+      { key: "source", label: "Source/medium", value: (t) => [t.source, t.medium].filter(Boolean).join(" / ") || null, text: (t) => [t.source, t.medium].filter(Boolean).join(" / ") || "–" },
       { key: "type", label: "Type", value: (t) => t.touchType ?? null, text: (t) => t.touchType || "–" },
       ...models.map((model) => ({
         key: model, label: model, numeric: true, value: weight(model),

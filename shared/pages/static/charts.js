@@ -56,16 +56,29 @@ function yAxis(root, plot, values, format) {
   const high = marks[marks.length - 1];
   const y = (v) => plot.y0 - ((v - low) / (high - low)) * (plot.y0 - plot.y1);
   const axis = svg("g", { class: "axis y" }, root);
-  for (const mark of marks) {
+  const labels = tickLabels(marks, format);
+  marks.forEach((mark, i) => {
     svg("line", { x1: plot.x0, x2: plot.x1, y1: y(mark), y2: y(mark), class: mark === 0 ? "zero" : "grid" }, axis);
-    svg("text", { x: plot.x0 - 6, y: y(mark) + 4, "text-anchor": "end" }, axis).textContent = format(mark);
-  }
+    svg("text", { x: plot.x0 - 6, y: y(mark) + 4, "text-anchor": "end" }, axis).textContent = labels[i];
+  });
   return y;
 }
 
+// The chart's own format, unless it rounds two ticks to the same text (0.2 and 0.4 as "0"):
+// then as many decimals as the step needs.
+function tickLabels(marks, format) {
+  const labels = marks.map(format);
+  if (new Set(labels).size === labels.length) return labels;
+  const step = marks.length > 1 ? marks[1] - marks[0] : 1;
+  const digits = Math.max(0, -Math.floor(Math.log10(step)));
+  return marks.map((m) => m.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+}
+
+// Labels slant when they would not fit side by side (about 7 px a character).
 function xLabels(root, plot, labels, at, every = 1) {
   const axis = svg("g", { class: "axis x" }, root);
-  const slanted = labels.length > 6;
+  const room = ((plot.x1 - plot.x0) * every) / Math.max(labels.length, 1);
+  const slanted = labels.some((label) => Math.min(label.length, 16) * 7 > room);
   labels.forEach((label, j) => {
     if (j % every) return;
     const x = at(j);

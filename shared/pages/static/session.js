@@ -50,7 +50,8 @@ export function signedIn(message) {
   if (asking) return asking;
   asking = new Promise((resolve) => {
     const { dialog, form, input } = signInDialog(message);
-    form.addEventListener("submit", () => {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault(); // the dialog goes away with its form, no dialog submission
       sessionStorage.setItem(KEY, input.value.trim());
       dialog.remove();
       asking = null;
