@@ -76,7 +76,7 @@ up: infra seed
 	@echo "  prometheus   $(PROMETHEUS_URL)/classic/alerts  (alerts; graphs at /classic/graph)"
 	@echo "  some traffic: make demo"
 	@echo "  demo write key: $(BOUCLE_DEMO_WRITE_KEY)   logs: .run/logs/"
-	@echo "  demo token (every scope, for the read APIs): $(BOUCLE_DEMO_TOKEN)"
+	@echo "  demo token (every scope: the read APIs and the pages): $(BOUCLE_DEMO_TOKEN)"
 	@echo "    curl -H 'Authorization: Bearer $(BOUCLE_DEMO_TOKEN)' $(FEEDBACK_URL)/v1/cases"
 
 down:

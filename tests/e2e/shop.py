@@ -25,8 +25,8 @@ BUYERS = {  # what a buyer says by band: no delivery complaint, so the spike is 
     "passive": ("Correct, sans plus.",),
     "promoter": ("Great quality, will buy again.", "Super service, merci !"),
 }
-REGULARS_PER_WEEK = 12
-BURST = 10
+REGULARS_PER_WEEK = 20  # a steady volume, so the burst stands out whatever the weekday
+BURST = 20
 
 
 def answer(

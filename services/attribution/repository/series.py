@@ -5,8 +5,8 @@ Revenue per period sums the daily credit totals of one dimension (for every conv
 for one group, its dimension and value), each (currency, day) converted at that day's rate as
 the report converts it; costs sum the same day-level cost rows as the report (imported spend,
 else the ad events' costs). The rows read are days by groups by models, whatever the number of
-conversions. The latest conversions walk the outcomes' index on
-their time from the newest, a page at a time.
+conversions. The latest conversions walk the outcomes' index on their time from the newest, a
+page at a time.
 """
 
 from __future__ import annotations
