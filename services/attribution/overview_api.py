@@ -37,7 +37,8 @@ def encode_before(at: datetime, conversion_id: str) -> str:
 def decode_before(cursor: str) -> tuple[datetime, str]:
     try:
         at, conversion_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(at), str(conversion_id)
+        moment = datetime.fromisoformat(at)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC), str(conversion_id)
     except (ValueError, TypeError, binascii.Error) as exc:
         raise HTTPException(400, "before: pass `next` as the previous page gave it") from exc
 

@@ -4,6 +4,8 @@ page at a time."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
@@ -123,6 +125,9 @@ async def test_the_latest_conversions_come_newest_first_a_page_at_a_time_within_
         "/v1/attribution/conversions", params={"from": "2026-03-03", "to": "2026-03-07"}
     )
     assert [c["conversionId"] for c in ranged.json()["conversions"]] == ["c2", "c1"]
+    naive = base64.urlsafe_b64encode(json.dumps(["2026-03-07T00:00:00", "z"]).encode()).decode()
+    older = await api.get("/v1/attribution/conversions", params={"before": naive})
+    assert [c["conversionId"] for c in older.json()["conversions"]] == ["c1"]  # read as UTC
 
 
 async def test_bad_parameters_of_the_pages_reads_are_refused_saying_what_to_fix(
