@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from fastapi import APIRouter
 from pydantic import TypeAdapter
@@ -14,6 +15,7 @@ from services.attribution.api import ApiContext, read_router
 from services.attribution.imports_api import write_router
 from services.attribution.jobs import AttributionJobs
 from services.attribution.metrics import AttributionMetrics
+from services.attribution.overview_api import overview_router
 from services.attribution.restating import Restater
 from services.attribution.settings import AttributionSettings
 from services.attribution.signals import raw_decoder
@@ -21,8 +23,11 @@ from services.attribution.stream import JourneyHandler, RawEventHandler
 from services.attribution.tables import JOBS, OUTBOX
 from shared.codec import json_decoder
 from shared.events import Conversion, JourneyRecord, Touchpoint
+from shared.pages import Pages
 from shared.routes import AnyRoute, Route
 from shared.service import ConsumerService, Resources, ServiceParts
+
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
@@ -50,6 +55,7 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     )
     router = APIRouter()
     router.include_router(read_router())
+    router.include_router(overview_router())
     router.include_router(write_router())
     context = ApiContext(
         lineup=lineup,
@@ -64,6 +70,7 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
         jobs=jobs.jobs(),
         router=router,
         state={"attribution": context},
+        pages=Pages("attribution", PAGES, links=settings.pages.services),
     )
 
 
