@@ -57,6 +57,7 @@ class LatencyResult:
     case_s: list[float]
     lag: dict[str, LagSeries]
     read_errors: int = 0  # read API answers that were neither 200 nor a refusal
+    first_error: str = ""  # the first of them: its URL, status and the start of its body
 
 
 class MarkerWatch:
@@ -65,12 +66,14 @@ class MarkerWatch:
     def __init__(self, urls: dict[str, str], tokens: list[str], *, bearer: str | None) -> None:
         self.targets = {
             "credit": f"{urls['attribution']}/v1/attribution?models=last_touch&group_by=campaign",
-            "case": f"{urls['feedback']}/v1/cases?status=open&limit=1000",
+            # 500: the most the case API lists at once (a larger limit is a 422).
+            "case": f"{urls['feedback']}/v1/cases?status=open&limit=500",
         }
         self.pending = {what: set(tokens) for what in self.targets}
         self.seen: dict[str, dict[str, float]] = {what: {} for what in self.targets}
         self.headers = {"authorization": f"Bearer {bearer}"} if bearer else {}
         self.errors = 0
+        self.first_error = ""
 
     async def poll(self, client: httpx.AsyncClient) -> None:
         for what, url in self.targets.items():
@@ -89,6 +92,8 @@ class MarkerWatch:
                 )
             if answer.status_code != 200:
                 self.errors += 1
+                if not self.first_error:
+                    self.first_error = f"GET {url} → {answer.status_code}: {answer.text[:200]}"
                 continue
             self._note(what, answer.text, time.time())
 
@@ -159,7 +164,16 @@ def _result(
         f", consumers x{plan.instances}" if plan.instances > 1 else ""
     )
     return LatencyResult(
-        name, variant.label, plan, offered, len(sent), credit, case, lag, watch.errors
+        name,
+        variant.label,
+        plan,
+        offered,
+        len(sent),
+        credit,
+        case,
+        lag,
+        watch.errors,
+        watch.first_error,
     )
 
 

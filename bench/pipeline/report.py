@@ -102,7 +102,8 @@ def latency_rows(results: Results) -> list[str]:
         )
         if run.read_errors:
             rows.append(
-                f"    {run.read_errors} read API answers were errors (neither 200 nor a refusal)"
+                f"    {run.read_errors} read API answers were errors (neither 200 nor a refusal);"
+                f" the first: {run.first_error}"
             )
         if f.failed_posts or f.behind_s > 1:
             rows.append(

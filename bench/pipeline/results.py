@@ -131,6 +131,7 @@ def _latency_json(run: LatencyResult) -> dict[str, Any]:
         "credit_p99_s": figures.credit[1],
         "cases_seen": len(run.case_s),
         "read_errors": run.read_errors,
+        "first_read_error": run.first_error,
         "case_p50_s": figures.case[0],
         "case_p99_s": figures.case[1],
         "lag": {
