@@ -133,11 +133,11 @@ async def person_export(session: DbSession, person: str) -> dict[str, Any]:
 
 
 def privacy_router(tables: ErasureTables) -> APIRouter:
-    router = APIRouter(prefix="/v1/privacy", tags=["privacy"], responses=AUTH_RESPONSES)
+    router = APIRouter(tags=["privacy"], responses=AUTH_RESPONSES)
     router.include_router(erasure_status_router(tables, service=SCHEMA))
 
     @router.get(
-        "/export/{identifier}",
+        "/v1/privacy/export/{identifier}",
         dependencies=[Depends(require("privacy:export"))],
         response_model=AttributionExportOut,
         responses={400: {"description": "An identifier that cannot be one (empty, NUL, long)"}},

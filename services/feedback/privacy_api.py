@@ -132,11 +132,11 @@ async def cases_export(
 
 
 def privacy_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/privacy", tags=["privacy"], responses=AUTH_RESPONSES)
+    router = APIRouter(tags=["privacy"], responses=AUTH_RESPONSES)
     router.include_router(erasure_status_router(ERASURE_TABLES, service="feedback"))
 
     @router.get(
-        "/export/{identifier}",
+        "/v1/privacy/export/{identifier}",
         dependencies=[Depends(require("privacy:export"))],
         response_model=FeedbackExportOut,
         responses={400: {"description": "An identifier that cannot be one (empty, NUL, long)"}},

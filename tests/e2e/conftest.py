@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -48,13 +49,20 @@ def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[
     return env
 
 
-@pytest.fixture(scope="module")
-def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextlib.contextmanager
+def running_stack(
+    template_database: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Stack]:
+    """The four services on fresh topics and a fresh database; ``extra_env`` for a module
+    that needs other settings."""
     prefix = infra.unique("e2e")
     topics = asyncio.run(infra.create_topics(prefix))
     database = infra.unique("boucle_e2e")
     asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
-    env = _environment(infra.database_url(database), topics, prefix)
+    env = {**_environment(infra.database_url(database), topics, prefix), **(extra_env or {})}
     env["COLLECTOR__SPOOL__DIR"] = str(tmp_path_factory.mktemp("spool"))
     for seed in (["services.collector", "sources"], ["shared.tokens"]):
         subprocess.run(
@@ -80,3 +88,9 @@ def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> I
         for process in processes.values():
             infra.stop(process)
         asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(template_database, tmp_path_factory) as running:
+        yield running
