@@ -10,14 +10,24 @@ moves to their touchpoints, its total stays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.attribution.repository import erasure, journeys
 from services.attribution.restating import Restater
+from shared.events import Credit
 from shared.privacy import Erased, Pending
+from shared.producer import OutgoingRecord
+
+
+def without_person(record: OutgoingRecord, person: str) -> OutgoingRecord:
+    """A credit retracted from the erased person's lines does not name them again."""
+    credit = Credit.model_validate_json(record.value)
+    if credit.person_id != person:
+        return record
+    return replace(record, value=credit.model_copy(update={"person_id": ""}).to_bytes())
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +41,8 @@ class AttributionEraser:
         deals = await erasure.deals_of(session, person)
         rows = {t.name: await erasure.delete_of(session, t, person) for t in erasure.JOURNEY_TABLES}
         # Without the person's conversions; the stored credits of a shared deal are replaced.
-        outputs = await self.restater.restate(session, sharers, now=now, reason="erasure")
+        restated = await self.restater.restate(session, sharers, now=now, reason="erasure")
+        outputs = [without_person(record, person) for record in restated]
         for table in erasure.DERIVED_TABLES:
             rows[table.name] = await erasure.delete_of(session, table, person)
         rows["deal_losses"] = await erasure.delete_lone_losses(session, deals)
