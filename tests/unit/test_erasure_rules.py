@@ -148,3 +148,10 @@ def test_identifiers_that_cannot_name_anyone_are_refused_saying_why(
 
 def test_identifiers_are_taken_once_each_in_their_order() -> None:
     assert checked_identifiers(["u-1", "a-1", "u-1"]) == ["u-1", "a-1"]
+
+
+def test_links_keep_the_order_they_came_in_across_identifiers() -> None:
+    first = IdentityLink(identifier="u-1", person_id="P", version=1)
+    second = IdentityLink(identifier="a-2", person_id="P", version=1)
+    third = IdentityLink(identifier="u-1", person_id="Q", version=2, merged_from="P")
+    assert after_tombstones([first, second, third]) == ([], [first, second, third])

@@ -21,17 +21,17 @@ from shared.routes import Delivery, Work
 def after_tombstones(
     values: Iterable[IdentityLink | IdentityForgotten],
 ) -> tuple[list[str], list[IdentityLink]]:
-    """(identifiers to forget, the links that came after their identifier's last tombstone):
-    an identifier erased and then seen again starts over."""
+    """(identifiers to forget, the links that came after their identifier's last tombstone, in
+    the order they came): an identifier erased and then seen again starts over."""
     forgotten: dict[str, None] = {}
-    links: dict[str, list[IdentityLink]] = {}
+    links: list[IdentityLink] = []
     for value in values:
         if isinstance(value, IdentityForgotten):
             forgotten[value.identifier] = None
-            links.pop(value.identifier, None)
+            links = [link for link in links if link.identifier != value.identifier]
         else:
-            links.setdefault(value.identifier, []).append(value)
-    return list(forgotten), [link for found in links.values() for link in found]
+            links.append(value)
+    return list(forgotten), links
 
 
 class IdentityHandler:
