@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 export BOUCLE_DEMO_WRITE_KEY ?= demo-write-key
 export BOUCLE_DEMO_TOKEN ?= demo-admin-token
 COLLECTOR_URL = http://$${COLLECTOR__HOST:-127.0.0.1}:$${COLLECTOR__PORT:-8000}
+ATTRIBUTION_URL = http://$${ATTRIBUTION__HOST:-127.0.0.1}:$${ATTRIBUTION__PORT:-8002}
+FEEDBACK_URL = http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}
 
 .PHONY: help up down status venv infra migrate seed test test-unit test-integration test-e2e \
         test-rules lint bench bench-pipeline logs browser-deps lock demo
@@ -64,14 +66,18 @@ up: infra seed
 	@echo "Boucle is up:"
 	@echo "  collector    $(COLLECTOR_URL)  (Segment API: /v1/track, /v1/page, /v1/batch…)"
 	@echo "  sessionizer  http://$${SESSIONIZER__HOST:-127.0.0.1}:$${SESSIONIZER__PORT:-8001}/v1/journeys/{id}"
-	@echo "  attribution  http://$${ATTRIBUTION__HOST:-127.0.0.1}:$${ATTRIBUTION__PORT:-8002}/v1/attribution"
-	@echo "  feedback     http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
+	@echo "  attribution  $(ATTRIBUTION_URL)/v1/attribution"
+	@echo "  feedback     $(FEEDBACK_URL)/v1/cases"
+	@echo "  pages (sign in with the demo token below):"
+	@echo "    attribution  $(ATTRIBUTION_URL)/ui/"
+	@echo "    feedback     $(FEEDBACK_URL)/ui/"
+	@echo "    pipeline     $(COLLECTOR_URL)/ui/"
 	@echo "  metrics      /metrics on every port; health /healthz, /readyz"
 	@echo "  prometheus   $(PROMETHEUS_URL)/classic/alerts  (alerts; graphs at /classic/graph)"
 	@echo "  some traffic: make demo"
 	@echo "  demo write key: $(BOUCLE_DEMO_WRITE_KEY)   logs: .run/logs/"
-	@echo "  demo token (every scope, for the read APIs): $(BOUCLE_DEMO_TOKEN)"
-	@echo "    curl -H 'Authorization: Bearer $(BOUCLE_DEMO_TOKEN)' http://$${FEEDBACK__HOST:-127.0.0.1}:$${FEEDBACK__PORT:-8003}/v1/cases"
+	@echo "  demo token (every scope: the read APIs and the pages): $(BOUCLE_DEMO_TOKEN)"
+	@echo "    curl -H 'Authorization: Bearer $(BOUCLE_DEMO_TOKEN)' $(FEEDBACK_URL)/v1/cases"
 
 down:
 	-deploy/prometheus.sh stop
@@ -90,7 +96,8 @@ lint: venv
 	$(BIN)/python -m deploy.grafana.dashboard --check
 	$(BIN)/mypy
 
-# The browser tests drive Debian's Chromium with playwright-core; npm cannot download browsers.
+# The browser tests (the collector's, and the pages' in tests/e2e/test_pages.py) drive Debian's
+# Chromium with playwright-core; npm cannot download browsers.
 browser-deps:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -111,12 +118,14 @@ test-unit: venv
 test-integration: infra browser-deps
 	$(BIN)/pytest -q tests/integration
 
-test-e2e: infra
+test-e2e: infra browser-deps
 	$(BIN)/pytest -q tests/e2e
 
 # About 750 events of a shop and a buggy sender (bench/demo) over 20 s, to the collector of `make up`.
+# It also imports a demo EUR→USD rate, so the attribution page shows the EUR orders in USD.
 demo: venv
-	$(BIN)/python -m bench.demo --url $(COLLECTOR_URL) --write-key "$(BOUCLE_DEMO_WRITE_KEY)"
+	$(BIN)/python -m bench.demo --url $(COLLECTOR_URL) --write-key "$(BOUCLE_DEMO_WRITE_KEY)" \
+	    --attribution-url $(ATTRIBUTION_URL) --token "$(BOUCLE_DEMO_TOKEN)"
 
 bench: infra
 	$(BIN)/python -m bench.collector

@@ -1,14 +1,17 @@
-"""Report latency at 1,000,000 stored conversions, generated with bulk SQL (not through the
-consumer): the outcomes, and the aggregates they make — credit totals of ten models over a year
-in five dimensions, reach, versions, ad costs, spend, daily rates. Each conversion has one to
-three touches of 8 channels, 96 campaigns, 4 sources and mediums, 3 touch types, in EUR, USD or
-GBP. Requests go through the service's own FastAPI app in-process (no network), beside a
+"""Report latency at 1,000,000 stored conversions, and the attribution page's other reads
+(series over time, the latest conversions). The conversions are generated with bulk SQL (not
+through the consumer): the outcomes, and the aggregates they make — credit totals of ten models
+over a year in five dimensions, reach, versions, ad costs, spend, daily rates. Each conversion
+has one to three touches of 8 channels, 96 campaigns, 4 sources and mediums, 3 touch types, in
+EUR, USD or GBP. Requests go through the service's own FastAPI app in-process (no network), beside a
 baseline route on the same app that runs ``SELECT 1``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,6 +23,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.attribution.__main__ import build
+from services.attribution.overview_api import encode_before
 from services.attribution.repository import rollups
 from services.attribution.settings import AttributionOptions, AttributionSettings
 from shared.api import DbSession
@@ -71,6 +75,29 @@ SHAPES = {
     },
     "10 models by touch type, a year, CSV": {"group_by": "touch_type", "format": "csv"},
 }
+YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
+# What the attribution page asks besides the report (README, Pages).
+PAGE_READS = {
+    "series: 2 models, a year by day, EUR": (
+        "/v1/attribution/series",
+        {"models": "last_touch,linear", "currency": "EUR", **YEAR},
+    ),
+    "series: 10 models, a year by week, USD": (
+        "/v1/attribution/series",
+        {"grain": "week", "currency": "USD", **YEAR},
+    ),
+    "series: one campaign, 4 models, 90 days": (
+        "/v1/attribution/series",
+        {"models": "last_touch,first_touch,linear,markov", "group_by": "campaign",
+         "key": "campaign-7", "from": "2026-10-01", "to": "2026-12-30"},
+    ),
+    "latest 10 conversions of a year": ("/v1/attribution/conversions", {"limit": "10", **YEAR}),
+    "10 conversions from mid-year back": (
+        "/v1/attribution/conversions",
+        {"limit": "10", "before": encode_before(datetime(2026, 7, 1, 10, tzinfo=UTC), "o"),
+         **YEAR},
+    ),
+}  # fmt: skip
 
 
 def truncate_all() -> TextClause:
@@ -250,9 +277,15 @@ async def measure(app: FastAPI, requests: int) -> None:
         base = quantiles(await latencies(client, "/bench/select-one", {}, requests))
         label = "baseline: same app, SELECT 1"
         print(f"  {label:<40} p50 {base[0]:7.1f} ms  p99 {base[1]:7.1f} ms")
-        for label, params in SHAPES.items():
-            p50, p99 = quantiles(await latencies(client, "/v1/attribution", params, requests))
+        reads = [("/v1/attribution", label, params) for label, params in SHAPES.items()]
+        reads += [(path, label, params) for label, (path, params) in PAGE_READS.items()]
+        for path, label, params in reads:
+            p50, p99 = quantiles(await latencies(client, path, params, requests))
             print(
                 f"  {label:<40} p50 {p50:7.1f} ms  p99 {p99:7.1f} ms   "
                 f"÷ baseline p50 {p50 / base[0]:.0f}"
             )
+
+
+if __name__ == "__main__":  # the report latencies alone: python -m bench.attribution_reports
+    asyncio.run(run(conversions=int(sys.argv[1]) if sys.argv[1:] else 1_000_000, requests=200))

@@ -5,7 +5,8 @@
 #   deploy/services.sh stop     SIGTERM each by its recorded pid (never by name), then wait
 #   deploy/services.sh status   exit 0 when all four run
 #
-# Environment: every service setting (KAFKA__*, DATABASE__*, COLLECTOR__PORT…, see README);
+# Environment: every service setting (KAFKA__*, DATABASE__*, COLLECTOR__PORT…, see README;
+# PAGES__SERVICES defaults to the hosts and ports used here);
 # BOUCLE_RUN_DIR=<repo>/.run holds <service>.pid and logs/<service>.log.
 set -euo pipefail
 
@@ -34,6 +35,18 @@ port_of() {
 host_of() {
     local var="${1^^}__HOST"
     echo "${!var:-127.0.0.1}"
+}
+
+# Where a browser reaches each service (the pages' links, the pipeline page's calls), from the
+# hosts and ports above; PAGES__SERVICES set beforehand (a proxy, another host name) wins.
+pages_services() {
+    local service host json=""
+    for service in "${SERVICES[@]}"; do
+        host="$(host_of "$service")"
+        [[ "$host" == "0.0.0.0" ]] && host=127.0.0.1
+        json+="${json:+,}\"$service\":\"http://$host:$(port_of "$service")\""
+    done
+    echo "{$json}"
 }
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
@@ -105,6 +118,8 @@ stop_one() {
 
 case "${1:-}" in
     start)
+        PAGES__SERVICES="${PAGES__SERVICES:-$(pages_services)}"
+        export PAGES__SERVICES
         for service in "${SERVICES[@]}"; do start_one "$service"; done
         for service in "${SERVICES[@]}"; do wait_ready "$service"; done
         log "all services ready"

@@ -43,7 +43,7 @@ def outbox_table(schema: str, metadata: MetaData) -> Table:
         Column("key", String(1024), nullable=False),
         Column("value", LargeBinary, nullable=False),
         Column("headers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
-        # Published with a null value (OutgoingRecord.tombstone); migration 0012.
+        # Published with a null value (OutgoingRecord.tombstone); migration 0013.
         Column("tombstone", Boolean, nullable=False, server_default=text("false")),
         schema=schema,
     )

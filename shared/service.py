@@ -30,6 +30,8 @@ from shared.jobs import Clock, Job
 from shared.log import configure_logging
 from shared.metrics import ConsumerMetrics
 from shared.ops import metrics_guard, ops_router
+from shared.pages import Pages, allow_pages, pages_router
+from shared.pipeline import consumer_pipeline_router
 from shared.producer import EventProducer
 from shared.routes import AnyRoute
 from shared.runtime import run_service
@@ -60,6 +62,8 @@ class ServiceParts:
     jobs_table: Table
     jobs: Sequence[Job] = ()
     router: APIRouter | None = None
+    # The service's pages under /ui/ (README, Pages), if it has any.
+    pages: Pages | None = None
     # Put on app.state for the read API's dependencies (the session factory is always there).
     state: Mapping[str, object] = field(default_factory=dict)
     on_revoked: RevokeHook | None = None
@@ -109,6 +113,7 @@ async def run_consumer_service(
         )
         app = service_app(service.name, parts, sessions=sessions, registry=registry)
         app.state.tokens = token_verifier(sessions, settings.auth)  # read APIs need tokens
+        allow_pages(app, settings.pages.origins())  # the pipeline page reads /v1/pipeline
 
         async def consuming() -> bool:
             return consumer.ready()
@@ -135,8 +140,9 @@ def service_app(
     sessions: async_sessionmaker[AsyncSession],
     registry: CollectorRegistry,
 ) -> FastAPI:
-    """The read API of a service (without the ops routes), as the process serves it; every
-    request it answers is counted in ``boucle_<name>_http_…``."""
+    """The read API of a service (without the ops routes), its ``/v1/pipeline`` summary and its
+    pages, as the process serves them; every request it answers is counted in
+    ``boucle_<name>_http_…``."""
     app = FastAPI(title=f"Boucle {name}", version="1")
     answer_validation_errors(app)
     count_requests(app, service=name, registry=registry)
@@ -146,4 +152,7 @@ def service_app(
         setattr(app.state, key, value)
     if parts.router is not None:
         app.include_router(parts.router)
+    app.include_router(consumer_pipeline_router(registry, name))
+    if parts.pages is not None:
+        app.include_router(pages_router(parts.pages))
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -161,6 +162,40 @@ class PrivacySettings(Group):
     erasure_period_s: float = Field(default=5.0, gt=0)
 
 
+LOCAL_SERVICES = {
+    "collector": "http://127.0.0.1:8000",
+    "sessionizer": "http://127.0.0.1:8001",
+    "attribution": "http://127.0.0.1:8002",
+    "feedback": "http://127.0.0.1:8003",
+}
+
+
+class PagesSettings(Group):
+    """Boucle's pages (README, Pages): where a browser reaches each service (``PAGES__SERVICES``,
+    a JSON object; by default the local stack's ports). The pages link to each other there,
+    the pipeline page calls every service's ``/v1/pipeline`` there, and each consumer lets the
+    pages of those origins call its read API from a browser (CORS; a token is still needed)."""
+
+    services: dict[str, str] = Field(default_factory=lambda: dict(LOCAL_SERVICES))
+
+    @field_validator("services")
+    @classmethod
+    def _urls(cls, services: dict[str, str]) -> dict[str, str]:
+        for name, url in services.items():
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+                raise ValueError(
+                    f"services.{name}: an http(s) URL such as http://127.0.0.1:8000, not {url!r}"
+                )
+        return {name: url.rstrip("/") for name, url in services.items()}
+
+    def origins(self) -> list[str]:
+        """The origins (scheme, host, port) of the services' pages."""
+        return sorted(
+            {f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in self.services.values()}
+        )
+
+
 class ConsumerOptions(HttpSettings):
     """A consuming service's own group: where it listens, and how it consumes."""
 
@@ -179,3 +214,4 @@ class ServiceSettings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    pages: PagesSettings = Field(default_factory=PagesSettings)

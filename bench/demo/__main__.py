@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -74,6 +74,23 @@ def report(tally: Tally, *, seconds: float) -> str:
     return "\n".join(lines)
 
 
+DEMO_RATE = "1.08"  # US dollars for one euro, about what the ECB published in 2025
+
+
+def import_rate(attribution: httpx.Client, token: str, *, today: date) -> str:
+    """A demo exchange rate into the attribution service (the demo's orders are in EUR; reports
+    are in the reporting currency, USD by default, and leave out what they cannot convert)."""
+    since = today - timedelta(days=1)  # the demo's visits may have begun yesterday
+    answer = attribution.post(
+        "/v1/attribution/rates",
+        content=f"date,currency,rate\n{since},USD,{DEMO_RATE}\n",
+        headers={"content-type": "text/csv", "authorization": f"Bearer {token}"},
+    )
+    if answer.status_code != 200:
+        return f"the demo rate was refused ({answer.status_code}): {answer.text}"
+    return f"imported a demo rate, 1 EUR = {DEMO_RATE} USD from {since}, for the reports in USD"
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.demo", description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the collector")
@@ -88,6 +105,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=25, help="events per /v1/batch call")
     parser.add_argument("--seconds", type=float, default=20, help="spread the sending over this")
     parser.add_argument("--seed", type=int, default=None, help="the same seed, the same stream")
+    parser.add_argument(
+        "--attribution-url", default=None, help="with --token: import a demo EUR→USD rate there"
+    )
+    parser.add_argument("--token", default=None, help="an API token with reports:write")
     return parser.parse_args(argv)
 
 
@@ -108,6 +129,12 @@ def main(argv: Sequence[str]) -> int:
         print(f"\ncannot reach the collector at {args.url} ({exc}); is `make up` running?")
         return 1
     print(report(tally, seconds=time.perf_counter() - started))
+    if args.attribution_url and args.token:
+        try:
+            with httpx.Client(base_url=args.attribution_url, timeout=30) as attribution:
+                print(import_rate(attribution, args.token, today=datetime.now(UTC).date()))
+        except httpx.TransportError as exc:
+            print(f"cannot reach attribution at {args.attribution_url} ({exc})")
     return 0
 
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from fastapi import APIRouter
 from pydantic import TypeAdapter
@@ -16,6 +17,7 @@ from services.attribution.imports_api import write_router
 from services.attribution.jobs import AttributionJobs
 from services.attribution.metrics import AttributionMetrics
 from services.attribution.privacy_api import privacy_router
+from services.attribution.overview_api import overview_router
 from services.attribution.restating import Restater
 from services.attribution.settings import AttributionSettings
 from services.attribution.signals import raw_decoder
@@ -23,9 +25,12 @@ from services.attribution.stream import JourneyHandler, RawEventHandler
 from services.attribution.tables import ERASURE_TABLES, JOBS, OUTBOX
 from shared.codec import json_decoder
 from shared.events import Conversion, JourneyRecord, PersonErased, Touchpoint
+from shared.pages import Pages
 from shared.privacy.intake import erasure_job, privacy_route
 from shared.routes import AnyRoute, Route
 from shared.service import ConsumerService, Resources, ServiceParts
+
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
@@ -56,6 +61,7 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     )
     router = APIRouter()
     router.include_router(read_router())
+    router.include_router(overview_router())
     router.include_router(write_router())
     router.include_router(privacy_router(ERASURE_TABLES))
     context = ApiContext(
@@ -74,6 +80,7 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
         ],
         router=router,
         state={"attribution": context},
+        pages=Pages("attribution", PAGES, links=settings.pages.services),
     )
 
 

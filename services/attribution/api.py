@@ -62,7 +62,7 @@ CSV_RESPONSE: dict[str, Any] = {
 }
 
 
-def _models(given: str | None, lineup: Lineup) -> list[str]:
+def chosen_models(given: str | None, lineup: Lineup) -> list[str]:
     if given is None:
         return list(lineup.names)
     names = [name.strip() for name in given.split(",") if name.strip()]
@@ -77,7 +77,7 @@ def _models(given: str | None, lineup: Lineup) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _currency(given: str | None, default: str) -> str:
+def currency_of(given: str | None, default: str) -> str:
     code = (given or default).strip().upper()
     if len(code) != 3 or not code.isascii() or not code.isalpha():
         raise HTTPException(400, f"currency: a 3-letter currency code, not {given!r}")
@@ -117,7 +117,7 @@ def read_router() -> APIRouter:
     ) -> ReportOut | Response:
         """Credited conversions, revenue, cost, CPA, ROAS, ROI and conversion rate per group,
         under several models side by side, for conversions between ``from`` and ``to``."""
-        chosen = _models(models, context.lineup)
+        chosen = chosen_models(models, context.lineup)
         if date_from is not None and to is not None and date_from > to:
             raise HTTPException(400, f"from ({date_from}) is after to ({to})")
         window = Window(
@@ -125,7 +125,7 @@ def read_router() -> APIRouter:
             low=date_from or date.min,
             high=to or date.max,
             stage=stage,
-            target=_currency(currency, context.money.reporting),
+            target=currency_of(currency, context.money.reporting),
             base=context.money.base,
         )
         credited = await reports.credited(session, window, chosen, money=context.money)

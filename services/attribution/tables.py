@@ -135,6 +135,8 @@ OUTCOMES = Table(
     col("opportunity_created", Timestamp, null=True),
     col("deal_closed", Timestamp, null=True),
     col("credit_version", Integer),
+    # The attribution page's latest conversions, newest first (repository/series.py).
+    Index("ix_outcomes_converted_at", "converted_at", "outcome_id"),
     schema=SCHEMA,
 )
 CREDITS = Table(

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import socket
 import sys
+from pathlib import Path
 
 import uvloop
 from fastapi import APIRouter
@@ -26,9 +27,12 @@ from services.collector.spool import Spool
 from shared.database import create_engine, create_session_factory, ping
 from shared.log import configure_logging
 from shared.ops import metrics_guard
+from shared.pages import Pages
 from shared.producer import EventProducer
 from shared.runtime import run_service
 from shared.tokens.store import token_verifier
+
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def build_sink(settings: CollectorSettings, metrics: CollectorMetrics) -> DurableSink:
@@ -74,8 +78,10 @@ async def serve(settings: CollectorSettings, *, sockets: list[socket.socket] | N
             checks=checks,
             routers=extra_routers(settings, ingestor, engine, registry),
             metrics_guard=metrics_guard(settings.ops),
+            pages=Pages("collector", PAGES, links=settings.pages.services),
         )
-        # Events take write keys; tokens only /metrics (OPS__METRICS_TOKEN_SCOPE) and erasures.
+        # Tokens read /v1/pipeline, post erasures (privacy:erase) and /metrics with
+        # OPS__METRICS_TOKEN_SCOPE; events take write keys.
         app.state.tokens = token_verifier(create_session_factory(engine), settings.auth)
         await run_service(app, settings.collector, workers=[sink.run], sockets=sockets)
     finally:

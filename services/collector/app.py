@@ -23,6 +23,7 @@ from services.collector.browser import add_browser_routes, cors_headers, gif_res
 from services.collector.dedupe import InFlight, RecentIds
 from services.collector.enrichment import enrich
 from services.collector.metrics import CollectorMetrics
+from services.collector.pipeline import collector_pipeline_router
 from services.collector.ratelimit import Rate, RateLimited, Throttle
 from services.collector.responses import (
     INGESTION_ERRORS,
@@ -40,6 +41,7 @@ from shared.errors import BadInput, DependencyDown
 from shared.events import EventType, TrackingEvent
 from shared.http_metrics import count_requests
 from shared.ops import MetricsGuard, ReadinessCheck, ops_router
+from shared.pages import Pages, pages_router
 from shared.producer import OutgoingRecord, RecordSink, dead_letter
 from shared.settings import TopicSettings
 
@@ -329,10 +331,16 @@ def create_app(
     checks: Mapping[str, ReadinessCheck],
     routers: Sequence[APIRouter] = (),
     metrics_guard: MetricsGuard | None = None,
+    pages: Pages | None = None,
 ) -> FastAPI:
+    """``pages``: the pipeline page (README, Pages), which reads every service's
+    ``/v1/pipeline``."""
     app = FastAPI(title="Boucle collector", version="1")
     count_requests(app, service="collector", registry=registry)
     app.include_router(ops_router(registry=registry, checks=checks, guard=metrics_guard))
+    app.include_router(collector_pipeline_router(registry))
+    if pages is not None:
+        app.include_router(pages_router(pages))
     for router in routers:  # webhooks and imports, which need more than the Ingestor
         app.include_router(router)
     metrics = ingestor.metrics

@@ -20,6 +20,7 @@ from shared.settings import (
     KafkaSettings,
     LogSettings,
     OpsSettings,
+    PagesSettings,
     TopicSettings,
 )
 
@@ -127,5 +128,6 @@ class CollectorSettings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    pages: PagesSettings = Field(default_factory=PagesSettings)
     # Only used by `sources seed-demo`, for local stacks; never a default key in production.
     demo_write_key: str = Field(default="demo-write-key", validation_alias="BOUCLE_DEMO_WRITE_KEY")

@@ -3,6 +3,8 @@ their SLA, the outer loop's themes and KPIs; serves the case API."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends
 
 from services.feedback.api import feedback_router
@@ -30,9 +32,12 @@ from services.feedback.text.reader import TextReader
 from services.feedback.wire import CaseTopics
 from shared.auth import AUTH_RESPONSES, require
 from shared.events import PersonErased
+from shared.pages import Pages
 from shared.privacy.intake import erasure_job, privacy_route
 from shared.routes import Route
 from shared.service import ConsumerService, Resources, ServiceParts
+
+PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def feedback_of(settings: FeedbackSettings, resources: Resources, *, reader: AnyReader) -> Feedback:
@@ -80,6 +85,12 @@ def build(
         ],
         router=api_router(text),
         state={STATE_KEY: ApiContext(feedback=feedback, clock=resources.clock)},
+        pages=Pages(
+            "feedback",
+            PAGES,
+            links=settings.pages.services,
+            extra={"queues": sorted(options.policy.triage.queues)},
+        ),
     )
 
 

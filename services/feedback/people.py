@@ -104,20 +104,21 @@ def apply_links(links: Iterable[IdentityLink], stored: Mapping[str, Known]) -> L
 
 
 def absorption_targets(moves: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Each absorbed person → where it ends after every move (A → B then B → C sends A to C).
-    A move that would close a cycle, or absorb a person into itself, is ignored."""
-    into: dict[str, str] = {}
-
-    def final(person: str) -> str:
-        while person in into:
-            person = into[person]
-        return person
-
+    """Each person whose data moves → where it ends, the moves applied in order: a move takes
+    everything then held by the absorbed person (A → B then B → C sends A and B to C). A later
+    move can undo an earlier one: the sessionizer merges A into B, then finds A the older and
+    re-keys B into A (A → B, B → A): everything ends with A, as its links' last versions say.
+    Absorbing a person into itself moves nothing."""
+    where: dict[str, str] = {}  # person → who holds its data now
     for absorbed, survivor in moves:
-        if absorbed in into or final(survivor) == absorbed:
+        if absorbed == survivor:
             continue
-        into[absorbed] = survivor
-    return {absorbed: final(absorbed) for absorbed in into}
+        for person, holder in where.items():
+            if holder == absorbed:
+                where[person] = survivor
+        if where.get(absorbed, absorbed) == absorbed:
+            where[absorbed] = survivor
+    return {person: holder for person, holder in where.items() if person != holder}
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,7 +223,7 @@ THEME_COUNTS = Table(
     schema=SCHEMA,
 )
 
-# What the KPIs count of the cases of erased persons (migration 0012): the case rows are gone,
+# What the KPIs count of the cases of erased persons (migration 0013): the case rows are gone,
 # their counts stay, by UTC day of opening and the person's acquisition then ("" unknown).
 ERASED_CASE_COUNTS = Table(
     "erased_case_counts",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -46,23 +46,25 @@ def _environment(database_url: str, topics: TopicSettings, prefix: str) -> dict[
     for offset, service in enumerate(SERVICES):
         env[f"{service.upper()}__PORT"] = str(base_port + offset)
         env[f"{service.upper()}__CONSUMER__GROUP_ID"] = f"{prefix}-{service}"
+    # Where a browser reaches each service: the pages' links and the pipeline page's calls.
+    pages = {s: f"http://127.0.0.1:{base_port + offset}" for offset, s in enumerate(SERVICES)}
+    env["PAGES__SERVICES"] = json.dumps(pages)
     return env
 
 
-@contextlib.contextmanager
-def running_stack(
+@pytest.fixture(scope="module")
+def stack(
     template_database: str,
     tmp_path_factory: pytest.TempPathFactory,
-    *,
-    extra_env: dict[str, str] | None = None,
+    request: pytest.FixtureRequest,
 ) -> Iterator[Stack]:
-    """The four services on fresh topics and a fresh database; ``extra_env`` for a module
-    that needs other settings."""
+    """``STACK_ENV`` in the test module: settings of its own for this module's stack."""
     prefix = infra.unique("e2e")
     topics = asyncio.run(infra.create_topics(prefix))
     database = infra.unique("boucle_e2e")
     asyncio.run(infra.admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template_database}"'))
-    env = {**_environment(infra.database_url(database), topics, prefix), **(extra_env or {})}
+    env = _environment(infra.database_url(database), topics, prefix)
+    env.update(getattr(request.module, "STACK_ENV", {}))
     env["COLLECTOR__SPOOL__DIR"] = str(tmp_path_factory.mktemp("spool"))
     for seed in (["services.collector", "sources"], ["shared.tokens"]):
         subprocess.run(
@@ -88,9 +90,3 @@ def running_stack(
         for process in processes.values():
             infra.stop(process)
         asyncio.run(infra.admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-
-
-@pytest.fixture(scope="module")
-def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(template_database, tmp_path_factory) as running:
-        yield running

@@ -27,7 +27,7 @@ from segment.analytics import Client
 
 from shared.identity import email_hash
 from tests import infra, webhooks
-from tests.e2e.conftest import Stack, running_stack
+from tests.e2e.conftest import Stack
 from tests.e2e.test_closed_loop import connect
 from tests.e2e.test_pipeline import get, poll
 from tests.traces import traces
@@ -36,17 +36,13 @@ REPORTS = ("/v1/attribution?group_by=campaign", "/v1/attribution?group_by=channe
 KPIS = "/v1/feedback/kpis?grain=all&by=campaign"
 
 
-@pytest.fixture(scope="module")
-def stack(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    # Erasures applied 1 s after they arrive; no refit meanwhile (its weights would move
-    # the fitted models' credits, erasure or not).
-    extra = {
-        "PRIVACY__ERASURE_DELAY_S": "1",
-        "PRIVACY__ERASURE_PERIOD_S": "0.5",
-        "ATTRIBUTION__FITTING__PERIOD_S": "3600",
-    }
-    with running_stack(template_database, tmp_path_factory, extra_env=extra) as running:
-        yield running
+# Erasures applied 1 s after they arrive; no refit meanwhile (its weights would move the
+# fitted models' credits, erasure or not).
+STACK_ENV = {
+    "PRIVACY__ERASURE_DELAY_S": "1",
+    "PRIVACY__ERASURE_PERIOD_S": "0.5",
+    "ATTRIBUTION__FITTING__PERIOD_S": "3600",
+}
 
 
 @dataclass(frozen=True)

@@ -130,10 +130,11 @@ async def counts(database_url: str) -> dict[str, Any]:
     engine = create_engine(DatabaseSettings(url=database_url, pool_size=1))
     queries = {
         "conversions": "SELECT count(*) FROM sessionizer.conversions",
-        "credited": "SELECT model, count(DISTINCT conversion_id), sum(weight) "
+        # A purchase is one outcome; each model's credits of it weigh one in all.
+        "credited": "SELECT model, count(DISTINCT outcome_id), sum(weight) "
         "FROM attribution.credits GROUP BY model ORDER BY model",
-        "uneven": "SELECT count(*) FROM (SELECT conversion_id, model FROM attribution.credits "
-        "GROUP BY conversion_id, model HAVING sum(weight) <> 1) AS odd",
+        "uneven": "SELECT count(*) FROM (SELECT outcome_id, model FROM attribution.credits "
+        "GROUP BY outcome_id, model HAVING sum(weight) <> 1) AS odd",
         "cases": "SELECT count(*) FROM feedback.cases",
     }
     try:

@@ -43,9 +43,11 @@ SNAPSHOT = {
     "credit_totals": "SELECT model, dimension, day, value, stage, currency, conversions, revenue "
     "FROM attribution.credit_totals WHERE model NOT IN ('markov', 'shapley')",
     # Which response opened a person's case depends on the order two instances applied them,
-    # so case ids are left out; what the cases hold and how urgent they are is not.
+    # so case ids are left out; what the cases hold and how urgent they are is not. Merged
+    # cases are history like retracted touchpoints: an answer that came before its person was
+    # linked had a provisional person's case, merged once the link came.
     "cases": "SELECT person_id, status, priority, queue, cardinality(response_ids) "
-    "FROM feedback.cases",
+    "FROM feedback.cases WHERE status <> 'merged'",
     "responses": "SELECT message_id, person_id, band, negative, case_id IS NOT NULL "
     "FROM feedback.responses",
     "response_counts": "SELECT day, instrument, channel, campaign, responses, negative, positive "
@@ -125,13 +127,16 @@ def environment(topics: TopicSettings, database: str) -> dict[str, str]:
 
 
 async def drained(env: dict[str, str], topics: TopicSettings, raw_total: int) -> bool:
-    """Every consumer committed everything there is, the journeys topic included."""
+    """Every consumer committed everything there is, the topics the sessionizer writes
+    included: their end offsets are read only once it has committed the whole raw topic (and
+    so published everything it will), else a late publish could be missed."""
     group = env["SESSIONIZER__CONSUMER__GROUP_ID"].rsplit("-", 1)[0]
+    if await infra.committed(f"{group}-sessionizer", topics.raw_events) < raw_total:
+        return False
     journeys = await infra.end_offsets(topics.journeys)
     links = await infra.end_offsets(topics.identities)
     return (
-        await infra.committed(f"{group}-sessionizer", topics.raw_events) >= raw_total
-        and await infra.committed(f"{group}-feedback", topics.raw_events) >= raw_total
+        await infra.committed(f"{group}-feedback", topics.raw_events) >= raw_total
         and journeys > 0
         and await infra.committed(f"{group}-attribution", topics.journeys) >= journeys
         and await infra.committed(f"{group}-attribution", topics.raw_events) >= raw_total

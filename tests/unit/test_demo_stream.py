@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
-from bench.demo.__main__ import Tally, report
+from bench.demo.__main__ import Tally, import_rate, report
 from bench.demo.stream import COMMENTS, demo_stream
 from services.collector.app import Ingestor, create_app
 from services.collector.metrics import CollectorMetrics
@@ -88,3 +88,20 @@ async def test_the_collector_takes_the_stream_but_its_broken_events(
         "properties.currency",
     }
     assert f"{tally.accepted} accepted, {broken} refused" in report(tally, seconds=1.0)
+
+
+def test_the_demo_imports_a_eur_rate_for_the_reports_in_usd_with_its_token() -> None:
+    asked: list[httpx.Request] = []
+
+    def attribution(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        return httpx.Response(200, json={"rows": 1, "accepted": 1})
+
+    transport = httpx.MockTransport(attribution)
+    with httpx.Client(transport=transport, base_url="http://attribution") as client:
+        said = import_rate(client, "demo-admin-token", today=date(2026, 3, 2))
+    [request] = asked
+    assert request.url.path == "/v1/attribution/rates"
+    assert request.headers["authorization"] == "Bearer demo-admin-token"
+    assert request.content == b"date,currency,rate\n2026-03-01,USD,1.08\n"
+    assert "1 EUR = 1.08 USD from 2026-03-01" in said

@@ -76,11 +76,16 @@ def test_the_highest_version_of_a_batch_wins_and_each_merge_is_kept() -> None:
     assert linking.absorbed == {"a": "c", "b": "c"}
 
 
-def test_absorption_chains_end_in_the_last_survivor_and_cycles_are_ignored() -> None:
-    assert absorption_targets([("a", "b"), ("b", "c"), ("c", "a"), ("d", "d")]) == {
-        "a": "c",
-        "b": "c",
-    }
+def test_absorption_chains_end_in_the_last_survivor() -> None:
+    assert absorption_targets([("a", "b"), ("b", "c"), ("d", "d")]) == {"a": "c", "b": "c"}
+
+
+def test_a_merge_the_sessionizer_undoes_by_re_keying_moves_everything_back() -> None:
+    # Seen on two instances: anon-3 went 5604 → 585c (v2), then back 585c → 5604 (v3), while
+    # anon-2 and user-1 went 585c → 5604 (v2); one batch can hold all three moves.
+    moves = [("5604", "585c"), ("585c", "5604"), ("585c", "5604")]
+    assert absorption_targets(moves) == {"585c": "5604"}
+    assert absorption_targets([("a", "b"), ("b", "c"), ("c", "a")]) == {"b": "a", "c": "a"}
 
 
 def test_customer_value_counts_the_reporting_currency_and_rated_ones_only() -> None:

@@ -1,9 +1,9 @@
 """privacy: erasures — each consuming service's queue of erasures waiting to be applied and its
 record of those applied, the outboxes' tombstones, and feedback's counts of erased cases
 
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-12-15
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-01
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
