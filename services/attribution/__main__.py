@@ -16,8 +16,8 @@ from services.attribution.eraser import AttributionEraser
 from services.attribution.imports_api import write_router
 from services.attribution.jobs import AttributionJobs
 from services.attribution.metrics import AttributionMetrics
-from services.attribution.privacy_api import privacy_router
 from services.attribution.overview_api import overview_router
+from services.attribution.privacy_api import privacy_router
 from services.attribution.restating import Restater
 from services.attribution.settings import AttributionSettings
 from services.attribution.signals import raw_decoder

@@ -16,13 +16,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from segment.analytics import Client
 
 from shared.identity import email_hash
