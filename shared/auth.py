@@ -30,6 +30,8 @@ Scope = Literal[
     "read:cases",
     "cases:write",
     "read:metrics",
+    "privacy:erase",
+    "privacy:export",
     "admin",
 ]
 SCOPES: tuple[Scope, ...] = get_args(Scope)

@@ -172,9 +172,7 @@ class BatchConsumer:
             try:
                 if route is None:
                     raise PoisonRecord(record, f"no route for topic {record.topic}", code="route")
-                if record.value is None:
-                    raise PoisonRecord(record, "record has no value", code="schema")
-                items.append((route, Delivery(route.decode(record.value), record)))
+                items.append((route, Delivery(_read(route, record), record)))
             except Exception as exc:
                 failure = content_failure(exc)
                 if failure is None:
@@ -301,6 +299,14 @@ class BatchConsumer:
 
     def _timed(self, stage: str) -> _StageTimer:
         return _StageTimer(self._observe_stage, stage)
+
+
+def _read(route: AnyRoute, record: Record) -> object:
+    if record.value is not None:
+        return route.decode(record.value)
+    if route.tombstone is None:
+        raise PoisonRecord(record, "record has no value", code="schema")
+    return route.tombstone(record.key)
 
 
 class _StageTimer:

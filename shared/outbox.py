@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Identity,
     LargeBinary,
@@ -42,6 +43,8 @@ def outbox_table(schema: str, metadata: MetaData) -> Table:
         Column("key", String(1024), nullable=False),
         Column("value", LargeBinary, nullable=False),
         Column("headers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+        # Published with a null value (OutgoingRecord.tombstone); migration 0013.
+        Column("tombstone", Boolean, nullable=False, server_default=text("false")),
         schema=schema,
     )
 
@@ -56,6 +59,7 @@ async def stage(session: AsyncSession, outbox: Table, records: Sequence[Outgoing
             "key": r.key,
             "value": r.value,
             "headers": [[name, value.decode("latin-1")] for name, value in r.headers],
+            "tombstone": r.tombstone,
         }
         for r in records
     ]
@@ -96,6 +100,7 @@ class OutboxRelay:
                     key=row.key,
                     value=row.value,
                     headers=tuple((n, v.encode("latin-1")) for n, v in row.headers),
+                    tombstone=row.tombstone,
                 )
                 for row in rows
             ]

@@ -20,6 +20,13 @@ class OutgoingRecord:
     key: str
     value: bytes
     headers: tuple[tuple[str, bytes], ...] = field(default=())
+    # Sent with a null value (``value`` is then empty): on a compacted topic, a tombstone that
+    # deletes every earlier record of ``key`` (shared/privacy: an erased identifier's links).
+    tombstone: bool = False
+
+    @classmethod
+    def deleting(cls, topic: str, key: str) -> OutgoingRecord:
+        return cls(topic=topic, key=key, value=b"", tombstone=True)
 
 
 class RecordSink(Protocol):
@@ -78,7 +85,7 @@ class EventProducer:
     async def _enqueue(self, record: OutgoingRecord) -> asyncio.Future[object]:
         future: asyncio.Future[object] = await self._producer.send(
             record.topic,
-            record.value,
+            None if record.tombstone else record.value,
             key=record.key.encode(),
             headers=list(record.headers) or None,
         )

@@ -23,6 +23,8 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
 Decoder = Callable[[bytes], T]
+# What a record without a value (a tombstone on a compacted topic) means, from its key.
+TombstoneReader = Callable[[bytes | None], T]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +101,13 @@ class Handler(Protocol[T_contra]):
 
 @dataclass(frozen=True, slots=True)
 class Route(Generic[T]):
+    """``tombstone``: how the topic's records without a value are read; without it, such a
+    record is a dead letter ("record has no value")."""
+
     topic: str
     decode: Decoder[T]
     handle: Handler[T]
+    tombstone: TombstoneReader[T] | None = None
 
 
 AnyRoute = Route[Any]

@@ -152,6 +152,16 @@ class OpsSettings(Group):
         return entries
 
 
+class PrivacySettings(Group):
+    """Erasures (shared/privacy): each consuming service applies one ``erasure_delay_s`` after it
+    received it, so that what the person sent just before the request, still in a topic, is
+    consumed first and erased with the rest (README, Security and privacy). Pending erasures
+    are looked at every ``erasure_period_s``."""
+
+    erasure_delay_s: float = Field(default=300.0, ge=0)
+    erasure_period_s: float = Field(default=5.0, gt=0)
+
+
 LOCAL_SERVICES = {
     "collector": "http://127.0.0.1:8000",
     "sessionizer": "http://127.0.0.1:8001",
@@ -203,4 +213,5 @@ class ServiceSettings(BaseSettings):
     log: LogSettings = Field(default_factory=LogSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     ops: OpsSettings = Field(default_factory=OpsSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     pages: PagesSettings = Field(default_factory=PagesSettings)

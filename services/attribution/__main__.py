@@ -12,18 +12,21 @@ from pydantic import TypeAdapter
 
 from services.attribution import cli, restate_cli
 from services.attribution.api import ApiContext, read_router
+from services.attribution.eraser import AttributionEraser
 from services.attribution.imports_api import write_router
 from services.attribution.jobs import AttributionJobs
 from services.attribution.metrics import AttributionMetrics
 from services.attribution.overview_api import overview_router
+from services.attribution.privacy_api import privacy_router
 from services.attribution.restating import Restater
 from services.attribution.settings import AttributionSettings
 from services.attribution.signals import raw_decoder
 from services.attribution.stream import JourneyHandler, RawEventHandler
-from services.attribution.tables import JOBS, OUTBOX
+from services.attribution.tables import ERASURE_TABLES, JOBS, OUTBOX
 from shared.codec import json_decoder
-from shared.events import Conversion, JourneyRecord, Touchpoint
+from shared.events import Conversion, JourneyRecord, PersonErased, Touchpoint
 from shared.pages import Pages
+from shared.privacy.intake import erasure_job, privacy_route
 from shared.routes import AnyRoute, Route
 from shared.service import ConsumerService, Resources, ServiceParts
 
@@ -39,7 +42,10 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     )
     journeys = TypeAdapter[Touchpoint | Conversion](JourneyRecord)
     routes: list[AnyRoute] = [
-        Route(settings.topics.journeys, json_decoder(journeys), JourneyHandler(restater))
+        Route(settings.topics.journeys, json_decoder(journeys), JourneyHandler(restater)),
+        privacy_route(
+            settings.topics.privacy, ERASURE_TABLES, kind=PersonErased, settings=settings.privacy
+        ),
     ]
     if options.costs.consume_raw_events:
         decode = raw_decoder(
@@ -57,6 +63,7 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
     router.include_router(read_router())
     router.include_router(overview_router())
     router.include_router(write_router())
+    router.include_router(privacy_router(ERASURE_TABLES))
     context = ApiContext(
         lineup=lineup,
         money=options.money(),
@@ -67,7 +74,10 @@ def build(settings: AttributionSettings, resources: Resources) -> ServiceParts:
         routes=routes,
         outbox=OUTBOX,
         jobs_table=JOBS,
-        jobs=jobs.jobs(),
+        jobs=[
+            *jobs.jobs(),
+            erasure_job(ERASURE_TABLES, AttributionEraser(restater), settings=settings.privacy),
+        ],
         router=router,
         state={"attribution": context},
         pages=Pages("attribution", PAGES, links=settings.pages.services),

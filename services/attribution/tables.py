@@ -43,6 +43,7 @@ from services.attribution.tables_common import (
     metadata,
 )
 from shared.outbox import outbox_table
+from shared.privacy.tables import ErasureTables
 from shared.store import jobs_table
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
 ]
 OUTBOX = outbox_table(SCHEMA, metadata)
 JOBS = jobs_table(SCHEMA, metadata)
+ERASURE_TABLES = ErasureTables.of(SCHEMA, metadata)
 
 
 # The journeys topic's touchpoints and conversions, at their latest version.

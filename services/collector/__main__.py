@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.collector import cli, devices, workers
 from services.collector.app import Ingestor, create_app
 from services.collector.delivery import DeliveryOptions, DurableSink
+from services.collector.erasures import erasures_router
 from services.collector.imports import imports_router
 from services.collector.integrations.router import integrations_router
 from services.collector.integrations.store import IntegrationDirectory, Receipts
@@ -79,8 +80,8 @@ async def serve(settings: CollectorSettings, *, sockets: list[socket.socket] | N
             metrics_guard=metrics_guard(settings.ops),
             pages=Pages("collector", PAGES, links=settings.pages.services),
         )
-        # Tokens read /v1/pipeline (and /metrics with OPS__METRICS_TOKEN_SCOPE); events take
-        # write keys.
+        # Tokens read /v1/pipeline, post erasures (privacy:erase) and /metrics with
+        # OPS__METRICS_TOKEN_SCOPE; events take write keys.
         app.state.tokens = token_verifier(create_session_factory(engine), settings.auth)
         await run_service(app, settings.collector, workers=[sink.run], sockets=sockets)
     finally:
@@ -94,7 +95,8 @@ def extra_routers(
     engine: AsyncEngine,
     registry: CollectorRegistry,
 ) -> list[APIRouter]:
-    """Webhooks (authenticated by provider signatures) and offline imports."""
+    """Webhooks (authenticated by provider signatures), offline imports, and erasure
+    requests (API tokens)."""
     sessions = create_session_factory(engine)
     webhooks = integrations_router(
         ingestor,
@@ -106,7 +108,12 @@ def extra_routers(
     offline = imports_router(
         ingestor, receipts=Receipts(sessions), max_bytes=settings.collector.max_import_bytes
     )
-    return [webhooks, offline]
+    erasures = erasures_router(
+        ingestor.producer,
+        topic=settings.topics.privacy,
+        deadlines=settings.collector.limits.body_deadlines(),
+    )
+    return [webhooks, offline, erasures]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -34,6 +34,8 @@ def encode_records(records: Sequence[OutgoingRecord]) -> bytes:
     """A compact binary form of one request's records: one spool frame."""
     parts = [_U32.pack(len(records))]
     for record in records:
+        if record.tombstone:  # the collector publishes events, never deletions
+            raise ValueError(f"a spool frame cannot carry a tombstone (topic {record.topic})")
         parts.append(_pack_text(record.topic) + _pack_text(record.key) + _pack_bytes(record.value))
         parts.append(_U16.pack(len(record.headers)))
         parts.extend(_pack_text(name) + _pack_bytes(value) for name, value in record.headers)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from shared.database import Base
 from shared.outbox import outbox_table
+from shared.privacy.tables import ErasureTables
 from shared.store import jobs_table
 
 SCHEMA = "feedback"
@@ -37,6 +38,7 @@ Id = String(512)  # identifiers, person ids, message ids: as long as the session
 ACTIVE_SQL = "status IN ('open', 'acknowledged')"
 OUTBOX = outbox_table(SCHEMA, METADATA)
 JOBS = jobs_table(SCHEMA, METADATA)
+ERASURE_TABLES = ErasureTables.of(SCHEMA, METADATA)
 
 IDENTITIES = Table(
     "identities",
@@ -218,6 +220,27 @@ THEME_COUNTS = Table(
     Column("negative", BigInteger, nullable=False),
     Column("sentiment_sum", Float, nullable=False),
     PrimaryKeyConstraint("theme", "day"),
+    schema=SCHEMA,
+)
+
+# What the KPIs count of the cases of erased persons (migration 0013): the case rows are gone,
+# their counts stay, by UTC day of opening and the person's acquisition then ("" unknown).
+ERASED_CASE_COUNTS = Table(
+    "erased_case_counts",
+    METADATA,
+    Column("day", Date, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("campaign", String(512), nullable=False),
+    Column("opened", BigInteger, nullable=False),
+    Column("contacted", BigInteger, nullable=False),
+    Column("contact_seconds", Float, nullable=False),
+    Column("contacted_in_time", BigInteger, nullable=False),
+    Column("resolved", BigInteger, nullable=False),
+    Column("resolve_seconds", Float, nullable=False),
+    Column("resolved_in_time", BigInteger, nullable=False),
+    Column("recovered", BigInteger, nullable=False),
+    Column("reopened", BigInteger, nullable=False),
+    PrimaryKeyConstraint("day", "channel", "campaign"),
     schema=SCHEMA,
 )
 

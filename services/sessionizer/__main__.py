@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi import APIRouter
+
 from services.sessionizer.api import journeys_router
+from services.sessionizer.eraser import JourneyEraser
 from services.sessionizer.journeys import JourneyBuilder, JourneyRules, Topics
 from services.sessionizer.metrics import SessionizerMetrics
+from services.sessionizer.privacy_api import privacy_router
 from services.sessionizer.sessions import SessionRules
 from services.sessionizer.settings import SessionizerOptions, SessionizerSettings
-from services.sessionizer.tables import JOBS, OUTBOX
+from services.sessionizer.tables import ERASURE_TABLES, JOBS, OUTBOX
 from services.sessionizer.touchpoints import EventRoles
 from shared.codec import json_decoder
-from shared.events import TrackingEvent
+from shared.events import ErasureRequest, TrackingEvent
+from shared.privacy.intake import erasure_job, privacy_route
 from shared.routes import Route
 from shared.service import ConsumerService, Resources, ServiceParts
 
@@ -46,11 +51,27 @@ def build(settings: SessionizerSettings, resources: Resources) -> ServiceParts:
         topics=topics,
         metrics=SessionizerMetrics(resources.registry),
     )
+    eraser = JourneyEraser(
+        privacy_topic=settings.topics.privacy, identities_topic=settings.topics.identities
+    )
+    router = APIRouter()
+    router.include_router(journeys_router())
+    router.include_router(privacy_router())
     return ServiceParts(
-        routes=[Route(settings.topics.raw_events, json_decoder(TrackingEvent), builder)],
+        routes=[
+            Route(settings.topics.raw_events, json_decoder(TrackingEvent), builder),
+            # Requests only: the PersonErased this service announces there are for the others.
+            privacy_route(
+                settings.topics.privacy,
+                ERASURE_TABLES,
+                kind=ErasureRequest,
+                settings=settings.privacy,
+            ),
+        ],
         outbox=OUTBOX,
         jobs_table=JOBS,
-        router=journeys_router(),
+        jobs=[erasure_job(ERASURE_TABLES, eraser, settings=settings.privacy)],
+        router=router,
     )
 
 

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.database import Base
 from shared.outbox import outbox_table
+from shared.privacy.tables import ErasureTables
 from shared.store import jobs_table
 
 SCHEMA = "sessionizer"
 Timestamp = DateTime(timezone=True)
 OUTBOX = outbox_table(SCHEMA, Base.metadata)
 JOBS = jobs_table(SCHEMA, Base.metadata)
+ERASURE_TABLES = ErasureTables.of(SCHEMA, Base.metadata)
 
 
 class ProcessedEventRow(Base):

@@ -29,7 +29,11 @@ class FakeCluster:
         self.topics.setdefault(topic, [[] for _ in range(partitions or self.default_partitions)])
 
     def produce(
-        self, topic: str, key: str, value: bytes, headers: Sequence[tuple[str, bytes]] = ()
+        self,
+        topic: str,
+        key: str,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes]] = (),
     ) -> Record:
         self.create(topic)
         partitions = self.topics[topic]
@@ -52,7 +56,8 @@ class FakeCluster:
         if self.down:
             raise DependencyDown("kafka", "the fake cluster is down")
         for record in records:
-            self.produce(record.topic, record.key, record.value, record.headers)
+            value = None if record.tombstone else record.value
+            self.produce(record.topic, record.key, value, record.headers)
 
     def records(self, topic: str) -> list[Record]:
         return [record for partition in self.topics.get(topic, []) for record in partition]

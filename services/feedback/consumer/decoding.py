@@ -6,7 +6,7 @@ decode)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import msgspec
 from pydantic import TypeAdapter
@@ -83,5 +83,20 @@ def journey_decoder() -> Callable[[bytes], Touchpoint | Conversion]:
     return json_decoder(TypeAdapter[Touchpoint | Conversion](JourneyRecord))
 
 
-def identity_decoder() -> Callable[[bytes], IdentityLink]:
+@dataclass(frozen=True, slots=True)
+class IdentityForgotten:
+    """A tombstone on the identities topic: the sessionizer erased this identifier."""
+
+    identifier: str
+
+
+def identity_decoder() -> Callable[[bytes], IdentityLink | IdentityForgotten]:
     return json_decoder(IdentityLink)
+
+
+def identity_tombstone(key: bytes | None) -> IdentityLink | IdentityForgotten:
+    """A record without value, keyed by the identifier it deletes. One without a key names
+    nothing: it is refused as the undecodable record it is."""
+    if not key:
+        raise BadRecord("a tombstone without a key names no identifier", code="schema")
+    return IdentityForgotten(key.decode(errors="replace"))

@@ -1,12 +1,15 @@
 """Identity links in: identifiers move to their person; absorbed persons (a sessionizer merge,
-or a provisional person whose identifier got linked) hand their responses and cases over."""
+or a provisional person whose identifier got linked) hand their responses and cases over.
+A tombstone (the sessionizer erased the identifier) deletes the identifier's mapping; the rest
+of the person goes with the PersonErased that comes on the privacy topic."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from services.feedback.consumer.book import CaseBook
 from services.feedback.consumer.context import Feedback
+from services.feedback.consumer.decoding import IdentityForgotten
 from services.feedback.consumer.segments import recount
 from services.feedback.people import apply_links
 from services.feedback.repository import cases, people, responses
@@ -15,19 +18,38 @@ from shared.producer import OutgoingRecord
 from shared.routes import Delivery, Work
 
 
+def after_tombstones(
+    values: Iterable[IdentityLink | IdentityForgotten],
+) -> tuple[list[str], list[IdentityLink]]:
+    """(identifiers to forget, the links that came after their identifier's last tombstone, in
+    the order they came): an identifier erased and then seen again starts over."""
+    forgotten: dict[str, None] = {}
+    links: list[IdentityLink] = []
+    for value in values:
+        if isinstance(value, IdentityForgotten):
+            forgotten[value.identifier] = None
+            links = [link for link in links if link.identifier != value.identifier]
+        else:
+            links.append(value)
+    return list(forgotten), links
+
+
 class IdentityHandler:
     def __init__(self, feedback: Feedback) -> None:
         self._feedback = feedback
 
     async def __call__(
-        self, work: Work, deliveries: Sequence[Delivery[IdentityLink]]
+        self, work: Work, deliveries: Sequence[Delivery[IdentityLink | IdentityForgotten]]
     ) -> list[OutgoingRecord]:
-        links = [delivery.value for delivery in deliveries]
-        if not links:
+        forgotten, links = after_tombstones(delivery.value for delivery in deliveries)
+        if not (links or forgotten):
             return []
         session = work.session
         with work.stage("load"):
             await people.lock_intake(session)
+            work.wrote("identities_forgotten", await people.forget_identities(session, forgotten))
+            if not links:
+                return []
             stored = await people.identities(session, {link.identifier for link in links})
         with work.stage("rules"):
             linking = apply_links(links, stored)

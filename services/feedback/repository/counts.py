@@ -83,8 +83,11 @@ async def response_counts(session: AsyncSession, start: date, end: date) -> list
 async def case_counts(session: AsyncSession, start: date, end: date) -> list[CaseCounts]:
     """Cases opened in the range, per UTC day of opening and the person's acquisition; merged
     cases are left out (their responses count in the case they joined). Cases are few beside
-    responses and ``opened_at`` is indexed, so this reads only the range's cases."""
-    rows = await session.execute(text(CASE_COUNTS), {"start": start, "end": end})
+    responses and ``opened_at`` is indexed, so this reads only the range's cases. The cases of
+    erased persons count from what their erasure kept (``erased_case_counts``)."""
+    params = {"start": start, "end": end}
+    rows = [*await session.execute(text(CASE_COUNTS), params)]
+    rows += [*await session.execute(text(ERASED_CASE_COUNTS), params)]
     return [
         CaseCounts(
             day=row.day,
@@ -104,24 +107,32 @@ async def case_counts(session: AsyncSession, start: date, end: date) -> list[Cas
     ]
 
 
-CASE_COUNTS = """
-SELECT CAST(c.opened_at AT TIME ZONE 'UTC' AS date) AS day, p.channel,
-       CASE WHEN p.channel IS NULL THEN NULL ELSE p.campaign END AS campaign,
+# What the KPIs count of a set of cases ``c`` (shared with the erasure, which keeps it).
+CASE_MEASURES = """
        count(*) AS opened,
        count(c.first_contact_at) AS contacted,
-       sum(extract(epoch FROM c.first_contact_at - c.opened_at)) AS contact_seconds,
+       coalesce(sum(extract(epoch FROM c.first_contact_at - c.opened_at)), 0) AS contact_seconds,
        count(*) FILTER (WHERE c.contacted_in_time) AS contacted_in_time,
        count(*) FILTER (WHERE c.status = 'resolved') AS resolved,
-       sum(extract(epoch FROM c.resolved_at - c.opened_at))
-           FILTER (WHERE c.status = 'resolved') AS resolve_seconds,
+       coalesce(sum(extract(epoch FROM c.resolved_at - c.opened_at))
+           FILTER (WHERE c.status = 'resolved'), 0) AS resolve_seconds,
        count(*) FILTER (WHERE c.status = 'resolved' AND c.resolved_in_time) AS resolved_in_time,
        count(*) FILTER (WHERE c.status = 'resolved' AND c.recovered) AS recovered,
-       count(*) FILTER (WHERE c.reopen_count > 0) AS reopened
+       count(*) FILTER (WHERE c.reopen_count > 0) AS reopened"""
+CASE_COUNTS = f"""
+SELECT CAST(c.opened_at AT TIME ZONE 'UTC' AS date) AS day, p.channel,
+       CASE WHEN p.channel IS NULL THEN NULL ELSE p.campaign END AS campaign,{CASE_MEASURES}
 FROM feedback.cases c LEFT JOIN feedback.persons p USING (person_id)
 WHERE c.status <> 'merged'
   AND c.opened_at >= CAST(:start AS date) AT TIME ZONE 'UTC'
   AND c.opened_at < (CAST(:end AS date) + 1) AT TIME ZONE 'UTC'
 GROUP BY 1, 2, 3
+"""  # noqa: S608 - a constant fragment, every value a bound parameter
+ERASED_CASE_COUNTS = """
+SELECT day, nullif(channel, '') AS channel, nullif(campaign, '') AS campaign, opened,
+       contacted, contact_seconds, contacted_in_time, resolved, resolve_seconds,
+       resolved_in_time, recovered, reopened
+FROM feedback.erased_case_counts WHERE day >= :start AND day <= :end
 """
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,6 +56,15 @@ async def save_identities(session: AsyncSession, rows: Sequence[Known]) -> int:
         ],
     )
     return len(rows)
+
+
+async def forget_identities(session: AsyncSession, identifiers: Sequence[str]) -> int:
+    if not identifiers:
+        return 0
+    result = await session.execute(
+        delete(IDENTITIES).where(any_of(IDENTITIES.c.identifier, identifiers))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def remap_identities(session: AsyncSession, moves: Mapping[str, str]) -> None:
