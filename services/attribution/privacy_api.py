@@ -20,7 +20,7 @@ from shared.privacy.api import Also, asked, erasure_status_router
 from shared.privacy.tables import ErasureTables
 
 
-class TouchpointOut(ApiModel):
+class HeldTouchpointOut(ApiModel):
     touchpoint_id: str
     occurred_at: datetime
     channel: str
@@ -32,7 +32,7 @@ class TouchpointOut(ApiModel):
     retracted: bool
 
 
-class ConversionOut(ApiModel):
+class HeldConversionOut(ApiModel):
     conversion_id: str
     occurred_at: datetime
     name: str
@@ -43,7 +43,7 @@ class ConversionOut(ApiModel):
     version: int
 
 
-class OutcomeOut(ApiModel):
+class HeldOutcomeOut(ApiModel):
     outcome_id: str
     converted_at: datetime
     stage: str
@@ -58,7 +58,7 @@ class OutcomeOut(ApiModel):
     credit_version: int
 
 
-class CreditOut(ApiModel):
+class HeldCreditOut(ApiModel):
     outcome_id: str
     model: str
     touchpoint_id: str
@@ -78,7 +78,7 @@ class CreditOut(ApiModel):
     touch_type: str | None
 
 
-class ContributionOut(ApiModel):
+class HeldContributionOut(ApiModel):
     """What the person adds to the fitted models' counts (by model key, then path item:
     conversions and non-conversions), the groups that reached them, and when a pending path
     of theirs becomes non-converting."""
@@ -88,19 +88,19 @@ class ContributionOut(ApiModel):
     null_due: datetime | None
 
 
-class DealLossOut(ApiModel):
+class HeldDealLossOut(ApiModel):
     deal_id: str
     lost_at: datetime
 
 
 class PersonExportOut(ApiModel):
     person_id: str
-    touchpoints: list[TouchpointOut]
-    conversions: list[ConversionOut]
-    outcomes: list[OutcomeOut]
-    credits: list[CreditOut]
-    contribution: ContributionOut | None
-    deal_losses: list[DealLossOut]
+    touchpoints: list[HeldTouchpointOut]
+    conversions: list[HeldConversionOut]
+    outcomes: list[HeldOutcomeOut]
+    credits: list[HeldCreditOut]
+    contribution: HeldContributionOut | None
+    deal_losses: list[HeldDealLossOut]
 
 
 class AttributionExportOut(ApiModel):

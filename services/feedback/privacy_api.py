@@ -31,14 +31,14 @@ from shared.privacy import Pending
 from shared.privacy.api import Also, asked, erasure_status_router
 
 
-class IdentityOut(ApiModel):
+class HeldIdentityOut(ApiModel):
     identifier: str
     person_id: str
     # 0: inferred by feedback (a provisional person's), else the link's version.
     version: int
 
 
-class PersonOut(ApiModel):
+class HeldPersonOut(ApiModel):
     person_id: str
     revenue: dict[str, str]
     conversions: int
@@ -49,7 +49,7 @@ class PersonOut(ApiModel):
     updated_at: datetime
 
 
-class TouchpointOut(ApiModel):
+class HeldTouchpointOut(ApiModel):
     touchpoint_id: str
     person_id: str
     occurred_at: datetime
@@ -60,7 +60,7 @@ class TouchpointOut(ApiModel):
     retracted: bool
 
 
-class ConversionOut(ApiModel):
+class HeldConversionOut(ApiModel):
     conversion_id: str
     person_id: str
     occurred_at: datetime
@@ -69,7 +69,7 @@ class ConversionOut(ApiModel):
     version: int
 
 
-class ResponseOut(ApiModel):
+class HeldResponseOut(ApiModel):
     """A response whole: the comment, how it was read and decided."""
 
     message_id: str
@@ -108,11 +108,11 @@ class FeedbackExportOut(ApiModel):
     """Everything feedback holds of the persons of the identifiers asked for, the provisional
     persons of those identifiers included (none: it holds nothing)."""
 
-    identities: list[IdentityOut]
-    persons: list[PersonOut]
-    touchpoints: list[TouchpointOut]
-    conversions: list[ConversionOut]
-    responses: list[ResponseOut]
+    identities: list[HeldIdentityOut]
+    persons: list[HeldPersonOut]
+    touchpoints: list[HeldTouchpointOut]
+    conversions: list[HeldConversionOut]
+    responses: list[HeldResponseOut]
     cases: list[CaseExportOut]
 
 

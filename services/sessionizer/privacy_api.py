@@ -25,13 +25,13 @@ from shared.auth import AUTH_RESPONSES, require
 from shared.privacy.api import Also, asked, erasure_status_router
 
 
-class IdentityOut(ApiModel):
+class HeldIdentityOut(ApiModel):
     identifier: str
     first_seen_at: datetime
     version: int
 
 
-class WebEventOut(ApiModel):
+class HeldWebEventOut(ApiModel):
     message_id: str
     occurred_at: datetime
     channel: str
@@ -42,14 +42,14 @@ class WebEventOut(ApiModel):
     tagged: bool
 
 
-class SessionOut(ApiModel):
+class HeldSessionOut(ApiModel):
     session_id: str
     started_at: datetime
     last_event_at: datetime
     event_count: int
 
 
-class TouchpointOut(ApiModel):
+class HeldTouchpointOut(ApiModel):
     touchpoint_id: str
     session_id: str | None
     occurred_at: datetime
@@ -63,7 +63,7 @@ class TouchpointOut(ApiModel):
     retracted: bool
 
 
-class ConversionOut(ApiModel):
+class HeldConversionOut(ApiModel):
     conversion_id: str
     occurred_at: datetime
     name: str
@@ -73,7 +73,7 @@ class ConversionOut(ApiModel):
     version: int
 
 
-class MergeOut(ApiModel):
+class HeldMergeOut(ApiModel):
     absorbed_person_id: str
     into_person_id: str
     message_id: str
@@ -82,12 +82,12 @@ class MergeOut(ApiModel):
 
 class PersonExportOut(ApiModel):
     person_id: str
-    identities: list[IdentityOut]
-    web_events: list[WebEventOut]
-    sessions: list[SessionOut]
-    touchpoints: list[TouchpointOut]
-    conversions: list[ConversionOut]
-    merges: list[MergeOut]
+    identities: list[HeldIdentityOut]
+    web_events: list[HeldWebEventOut]
+    sessions: list[HeldSessionOut]
+    touchpoints: list[HeldTouchpointOut]
+    conversions: list[HeldConversionOut]
+    merges: list[HeldMergeOut]
 
 
 class SessionizerExportOut(ApiModel):
