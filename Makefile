@@ -131,6 +131,7 @@ bench: infra
 	$(BIN)/python -m bench.collector
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.attribution_consumer
+	$(BIN)/python -m bench.attribution_models
 
 # The consumers' drain rates and the pipeline's latency; BENCH_ARGS passes flags through
 # (`make bench-pipeline BENCH_ARGS='--quick'`, `--help` lists them).
