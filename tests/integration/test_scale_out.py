@@ -4,6 +4,7 @@ credits and cases of one instance alone, on the real broker and database."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -85,12 +86,25 @@ class Pipeline:
     logs: Path
     instances: dict[str, list[subprocess.Popen[bytes]]] = field(default_factory=dict)
     started: int = 0
+    # Where each process answers, and its log: to wait until it is up.
+    endpoints: dict[int, tuple[str, Path]] = field(default_factory=dict)
 
     def start(self, service: str) -> None:
-        env = {**self.env, f"{service.upper()}__PORT": str(PORT_BASE + self.started)}
+        port = PORT_BASE + self.started
+        env = {**self.env, f"{service.upper()}__PORT": str(port)}
         self.started += 1
-        process = infra.start_service(service, env, self.logs / f"{service}-{self.started}.log")
+        log = self.logs / f"{service}-{self.started}.log"
+        process = infra.start_service(service, env, log)
         self.instances.setdefault(service, []).append(process)
+        self.endpoints[process.pid] = (f"http://127.0.0.1:{port}", log)
+
+    def wait_ready(self) -> None:
+        """Every running instance up: one started late may still be starting when the others
+        have drained everything, and a SIGTERM before it is up is no clean stop to test."""
+        for processes in self.instances.values():
+            for process in processes:
+                url, log = self.endpoints[process.pid]
+                infra.wait_ready(url, process, log)
 
     def kill_one_of_each(self) -> None:
         for service in CONSUMERS:
@@ -186,6 +200,7 @@ async def run(
             return await drained(pipeline.env, topics, len(arrivals))
 
         await infra.eventually(done, timeout_s=300, what="every consumer to drain")
+        await asyncio.to_thread(pipeline.wait_ready)
         pipeline.stop()
         return await snapshot(database)
     finally:
