@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import CollectorRegistry
@@ -37,6 +37,9 @@ class Run:
     label: str
     records: int
     seconds: float
+    # Seconds spent in each stage of the batches (the consumer's stage histogram): decode,
+    # apply (its load, rules and write), commit, publish.
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -133,7 +136,17 @@ async def attribution_consumer(
         await running
         await producer.stop()
         await engine.dispose()
-    return Run(label, total, seconds)
+    return Run(label, total, seconds, stage_seconds(registry))
+
+
+def stage_seconds(registry: CollectorRegistry) -> dict[str, float]:
+    found: dict[str, float] = {}
+    for family in registry.collect():
+        if family.name == "boucle_attribution_batch_stage_duration_seconds":
+            for sample in family.samples:
+                if sample.name.endswith("_sum"):
+                    found[sample.labels["stage"]] = sample.value
+    return found
 
 
 async def refit(settings: AttributionSettings) -> dict[str, float]:
@@ -160,6 +173,14 @@ def show(runs: Sequence[Run], baseline: Run) -> None:
             f"  {run.label:<46} {run.records:>8,} records {run.seconds:7.2f} s "
             f"{run.rate:>9,.0f} records/s   ÷ raw {run.rate / baseline.rate:.3f}"
         )
+        if run.stages:
+            split = ", ".join(
+                f"{stage} {seconds:.2f} s ({seconds / run.seconds:.0%})"
+                for stage, seconds in sorted(run.stages.items(), key=lambda item: -item[1])
+            )
+            print(
+                f"    where the time went (the handler's load, rules, write are in apply): {split}"
+            )
 
 
 async def main(args: argparse.Namespace) -> None:
