@@ -6,6 +6,9 @@ package (data/codes-all.csv, rows without a withdrawal date), snapshot of 2026-0
 codes. It includes the funds and special codes of that table (XAU, XDR, XTS, XXX…) and leaves
 out withdrawn ones (BGN since Bulgaria adopted the euro on 2026-01-01, ANG replaced by XCG,
 CUC). When ISO amends the table, update this set and the date above.
+
+Two codes of the table name no money an amount can be in: XXX ("no currency involved") and XTS
+(reserved for testing). They are not accepted as the currency of an amount (``MONEY_CODES``).
 """
 
 from __future__ import annotations
@@ -21,3 +24,6 @@ _TABLE_A1 = """
     XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWG
 """
 ISO_4217: frozenset[str] = frozenset(_TABLE_A1.split())
+# XXX: no currency involved; XTS: reserved for testing. An amount in either is no money.
+NOT_MONEY: frozenset[str] = frozenset({"XXX", "XTS"})
+MONEY_CODES: frozenset[str] = ISO_4217 - NOT_MONEY

@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from services.collector.currencies import ISO_4217
+from services.collector.currencies import MONEY_CODES, NOT_MONEY
 from services.collector.integrations.ads import AD_EVENTS
 from shared.errors import BadInput
 from shared.events import TrackingEvent
@@ -129,7 +129,14 @@ def check_amount(value: Any, *, field: str, refund: bool) -> None:
 def currency_code(value: Any, *, field: str) -> str:
     """The ISO 4217 code ``value`` names (``eur`` → ``EUR``), or BadInput naming ``field``."""
     code = value.strip().upper() if isinstance(value, str) else None
-    if code not in ISO_4217:
+    if code in NOT_MONEY:
+        raise BadInput(
+            f"{field} is {code}, which ISO 4217 keeps for no currency (XXX) or for tests (XTS); "
+            'send the currency the amount is in, such as "USD" or "EUR"',
+            field=field,
+            code="invalid_currency",
+        )
+    if code not in MONEY_CODES:
         raise BadInput(
             f'{field} must be an ISO 4217 currency code such as "USD" or "EUR"; '
             f"got {_shown(value)}",
@@ -167,7 +174,7 @@ def storable_properties(
     currency = properties.get("currency")
     if currency is None or currency == "":  # absent: the consumer's default currency applies
         return properties
-    if isinstance(currency, str) and currency in ISO_4217:
+    if isinstance(currency, str) and currency in MONEY_CODES:
         return properties
     code = currency_code(currency, field=_join(where, "currency"))
     return properties if code == currency else {**properties, "currency": code}

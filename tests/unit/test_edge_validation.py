@@ -113,6 +113,8 @@ UNSTORABLE = [
     (order(revenue=10, currency=123), "properties.currency", "invalid_currency"),
     (order(revenue=10, currency="💶"), "properties.currency", "invalid_currency"),
     (order(revenue=10, currency="BGN"), "properties.currency", "invalid_currency"),
+    (order(revenue=10, currency="XXX"), "properties.currency", "invalid_currency"),
+    (order(revenue=10, currency="xts"), "properties.currency", "invalid_currency"),
     (order(revenue=10, currency=["EUR"]), "properties.currency", "invalid_currency"),
     (order(revenue=10, currency={"code": "EUR"}), "properties.currency", "invalid_currency"),
     (
@@ -271,3 +273,12 @@ async def test_an_import_row_with_a_valid_value_keeps_it_and_upper_cases_its_cur
     assert response.json()["accepted"] == 1, response.text
     [event] = published(sink)
     assert (event.properties["value"], event.properties["currency"]) == ("120.5", "GBP")
+
+
+async def test_a_code_that_names_no_money_is_refused_saying_what_to_send(
+    client: httpx.AsyncClient, sink: ListSink
+) -> None:
+    response = await client.post("/v1/track", json=order(revenue=10, currency="XXX"))
+    assert response.status_code == 400, response.text
+    assert "send the currency the amount is in" in response.json()["message"]
+    assert sink.records == []
