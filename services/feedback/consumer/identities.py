@@ -23,15 +23,18 @@ def after_tombstones(
 ) -> tuple[list[str], list[IdentityLink]]:
     """(identifiers to forget, the links that came after their identifier's last tombstone, in
     the order they came): an identifier erased and then seen again starts over."""
-    forgotten: dict[str, None] = {}
-    links: list[IdentityLink] = []
-    for value in values:
+    seen = list(values)
+    # Where each identifier's last tombstone stands (in the order identifiers were first erased).
+    last_tombstone: dict[str, int] = {}
+    for at, value in enumerate(seen):
         if isinstance(value, IdentityForgotten):
-            forgotten[value.identifier] = None
-            links = [link for link in links if link.identifier != value.identifier]
-        else:
-            links.append(value)
-    return list(forgotten), links
+            last_tombstone[value.identifier] = at
+    links = [
+        value
+        for at, value in enumerate(seen)
+        if isinstance(value, IdentityLink) and at > last_tombstone.get(value.identifier, -1)
+    ]
+    return list(last_tombstone), links
 
 
 class IdentityHandler:
